@@ -1,0 +1,3 @@
+"""Entry point for gunicorn: ``gunicorn -w 4 wsgi:app``."""
+
+from run import app  # noqa: F401
