@@ -1,0 +1,157 @@
+"""Factory functions with overridable defaults. Call inside an app context;
+each commits so that the test client sees the rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.catalogue import services as catalogue_services
+from app.catalogue.models import (
+    Facility,
+    Period,
+    Reception,
+    ServiceKind,
+    Slot,
+    Tariff,
+    Unit,
+    UnitSlot,
+)
+from app.core.states import HouseholdStatus
+from app.extensions import db
+from app.families.models import Child, Guardian, Household, HouseholdChild, SchoolInfo
+
+_seq = itertools.count(1)
+PASSWORD = "un mot de passe solide"
+
+
+def make_user(role: str, email: str | None = None, password: str = PASSWORD,
+              household: Household | None = None, first_name="Camille", last_name="Essai",
+              verified: bool = True, **household_kwargs):
+    """A FAB user with ``role``; a Famille user is the primary guardian of a household."""
+    sm = current_app.appbuilder.sm
+    n = next(_seq)
+    email = email or f"{role.lower()}{n}@exemple.test"
+    role_obj = sm.find_role(role)
+    assert role_obj is not None, f"unknown role {role}"
+    user = sm.add_user(username=email, first_name=first_name, last_name=last_name,
+                       email=email, role=role_obj, password=password)
+    assert user, f"could not create user {email}"
+    if role == "Famille":
+        if household is None:
+            household = make_household(**household_kwargs)
+        position = len(household.guardians)
+        db.session.add(Guardian(
+            household_id=household.id, user_id=user.id, position=position,
+            civility="Mme", first_name=first_name, last_name=last_name, email=email,
+            email_verified_at=dt.datetime(2026, 1, 1) if verified else None,
+            mobile_phone="06 00 00 00 00",
+        ))
+        db.session.commit()
+    return user
+
+
+def make_household(status: str = HouseholdStatus.VALIDATED.value, **kwargs) -> Household:
+    values = dict(address="1 place de la Mairie", postcode="32300", city="Mirande",
+                  phone="05 00 00 00 00", family_situation="married", benefits_regime="CAF",
+                  allocataire_number="1234567", quotient_familial=650, qf_checked=True,
+                  status=status)
+    values.update(kwargs)
+    household = Household(**values)
+    db.session.add(household)
+    db.session.commit()
+    return household
+
+
+def make_child(household: Household, first_name: str = "Paul", last_name: str = "Essai",
+               birth_date: dt.date = dt.date(2021, 3, 14), sex: str = "M",
+               school_level: str | None = None, school_year: str = "2026-2027",
+               **kwargs) -> Child:
+    child = Child(first_name=first_name, last_name=last_name, birth_date=birth_date,
+                  sex=sex, **kwargs)
+    db.session.add(child)
+    db.session.flush()
+    db.session.add(HouseholdChild(household_id=household.id, child_id=child.id))
+    if school_level:
+        db.session.add(SchoolInfo(child_id=child.id, school_year=school_year,
+                                  school_name="École de Mirande", level=school_level))
+    db.session.commit()
+    return child
+
+
+def link_child(household: Household, child: Child) -> None:
+    """Attach an existing child to a second household (separated parents)."""
+    db.session.add(HouseholdChild(household_id=household.id, child_id=child.id))
+    db.session.commit()
+
+
+def make_service_kind(code: str = "acm_mercredi", name: str = "ACM des Mercredis",
+                      **kwargs) -> ServiceKind:
+    existing = db.session.scalar(select(ServiceKind).where(ServiceKind.code == code))
+    if existing:
+        return existing
+    kind = ServiceKind(code=code, name=name, **kwargs)
+    db.session.add(kind)
+    db.session.commit()
+    return kind
+
+
+def make_facility(name: str | None = None, **kwargs) -> Facility:
+    name = name or f"ACM TEST {next(_seq)}"
+    existing = db.session.scalar(select(Facility).where(Facility.name == name))
+    if existing:
+        return existing
+    facility = Facility(name=name, address="2 rue des Écoles", postcode="32300",
+                        city="Mirande", phone="05 00 00 00 01",
+                        email="acm@exemple.test", **kwargs)
+    db.session.add(facility)
+    db.session.commit()
+    return facility
+
+
+def make_period(name: str | None = None, facility: Facility | None = None,
+                service_kind: ServiceKind | None = None,
+                start: dt.date = dt.date(2026, 9, 2), end: dt.date = dt.date(2027, 7, 3),
+                weekdays: str = "2", capacity: int = 20,
+                units: tuple = (("MERCREDI JOURNEE AVEC REPAS", "#e67e22", ("matin", "repas", "apres-midi")),
+                                ("MERCREDI MATIN SANS REPAS", "#3498db", ("matin",))),
+                price_cents: int = 1000, term_time: bool = False, **kwargs) -> Period:
+    """A period with slots, units (each taking some slots), a tariff and opening days."""
+    facility = facility or make_facility()
+    service_kind = service_kind or make_service_kind()
+    reception = db.session.scalar(select(Reception).where(
+        Reception.facility_id == facility.id, Reception.service_kind_id == service_kind.id))
+    if reception is None:
+        reception = Reception(facility_id=facility.id, service_kind_id=service_kind.id,
+                              name=service_kind.name.upper())
+        db.session.add(reception)
+        db.session.flush()
+    period = Period(reception_id=reception.id, name=name or f"PERIODE {next(_seq)}",
+                    start_date=start, end_date=end, weekdays=weekdays, term_time=term_time,
+                    **kwargs)
+    db.session.add(period)
+    db.session.flush()
+    slots = {}
+    for _unit_name, _colour, slot_names in units:
+        for slot_name in slot_names:
+            if slot_name not in slots:
+                slots[slot_name] = Slot(period_id=period.id, name=slot_name,
+                                        capacity=capacity, position=len(slots))
+                db.session.add(slots[slot_name])
+    db.session.flush()
+    for position, (unit_name, colour, slot_names) in enumerate(units):
+        unit = Unit(period_id=period.id, name=unit_name, colour=colour, position=position,
+                    start_time=dt.time(8, 30), end_time=dt.time(17, 30))
+        db.session.add(unit)
+        db.session.flush()
+        for slot_name in slot_names:
+            db.session.add(UnitSlot(unit_id=unit.id, slot_id=slots[slot_name].id,
+                                    period_id=period.id))
+        db.session.add(Tariff(unit_id=unit.id, qf_min=0, qf_max=None, price_cents=price_cents))
+    db.session.flush()
+    catalogue_services.generate_opening_days(period)
+    db.session.commit()
+    return period
