@@ -9,25 +9,25 @@ from flask_wtf.csrf import CSRFError
 from app.core.cli import portail_cli
 
 ERROR_TITLES = {
-    400: _l("Requête invalide"),
-    403: _l("Accès refusé"),
-    404: _l("Page introuvable"),
-    405: _l("Méthode non autorisée"),
-    413: _l("Fichier trop volumineux"),
-    429: _l("Trop de tentatives"),
-    500: _l("Erreur du serveur"),
-    503: _l("Service indisponible"),
+    400: _l("Bad request"),
+    403: _l("Access denied"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    413: _l("File too large"),
+    429: _l("Too many attempts"),
+    500: _l("Server error"),
+    503: _l("Service unavailable"),
 }
 ERROR_TEXTS = {
-    400: _l("La demande envoyée n'est pas valide. Revenez à la page précédente et réessayez."),
-    403: _l("Vous n'avez pas accès à cette page."),
-    404: _l("La page demandée n'existe pas ou n'est plus disponible."),
-    405: _l("Cette action n'est pas possible sur cette page."),
-    413: _l("Le fichier envoyé dépasse la taille autorisée (10 Mo)."),
-    429: _l("Trop de tentatives en peu de temps. Patientez quelques minutes avant de réessayer."),
-    500: _l("Une erreur est survenue de notre côté. Rien n'a été enregistré ; "
-            "réessayez dans quelques instants."),
-    503: _l("Le portail est momentanément indisponible. Réessayez dans quelques instants."),
+    400: _l("The request sent is not valid. Go back to the previous page and try again."),
+    403: _l("You do not have access to this page."),
+    404: _l("The page you asked for does not exist or is no longer available."),
+    405: _l("This action is not possible on this page."),
+    413: _l("The file sent is larger than allowed (10 MB)."),
+    429: _l("Too many attempts in a short time. Wait a few minutes before trying again."),
+    500: _l("Something went wrong on our side. Nothing was saved; "
+            "try again in a few moments."),
+    503: _l("The portal is unavailable for a moment. Try again in a few moments."),
 }
 
 
@@ -48,8 +48,8 @@ def register(app, appbuilder) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(_error):
-        return render_error(400, _l("Le formulaire a expiré ou a déjà été envoyé. "
-                                    "Rechargez la page et recommencez."))
+        return render_error(400, _l("The form has expired or was already sent. "
+                                    "Reload the page and start again."))
 
     @app.teardown_request
     def _rollback_on_error(exc):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
 
-portail_cli = AppGroup("portail", help="Commandes du Portail Famille.")
+portail_cli = AppGroup("portail", help="Portail Famille commands.")
 
 
 def upgrade_database() -> None:
@@ -28,18 +29,18 @@ def sync_permissions() -> None:
 @portail_cli.command("sync-perms")
 @with_appcontext
 def sync_perms_command():
-    """Synchronise les rôles et permissions (à lancer une fois par déploiement)."""
+    """Synchronise roles and permissions (run once per deployment)."""
     sync_permissions()
-    click.echo("Rôles et permissions synchronisés.")
+    click.echo(_("Roles and permissions synchronised."))
 
 
 @portail_cli.command("check-db")
 @with_appcontext
 def check_db_command():
-    """Vérifie que la base de données est à jour des migrations."""
+    """Check that the database is at the migrations' head."""
     from app.core.dbcheck import database_revision_problem
 
     problem = database_revision_problem()
     if problem:
         raise click.ClickException(problem)
-    click.echo("La base de données est à jour.")
+    click.echo(_("The database is up to date."))

@@ -39,15 +39,15 @@ class LabelledEnum(str, enum.Enum):
 class PresenceState(LabelledEnum):
     """The guide's legend ("Icônes d'état")."""
 
-    PENDING = "pending", _l("Présence en attente de traitement")
-    ACCEPTED = "accepted", _l("Présence acceptée")
-    REFUSED = "refused", _l("Présence refusée")
-    CANCEL_REQUESTED = "cancel_requested", _l("Demande d'annulation")
-    CANCELLED = "cancelled", _l("Présence annulée")
-    EXPIRED = "expired", _l("Expirée")
-    CANCEL_EXPIRED = "cancel_expired", _l("Demande d'annulation expirée")
-    WAITLISTED = "waitlisted", _l("Liste d'attente")
-    WITHDRAWN = "withdrawn", _l("Demande retirée")
+    PENDING = "pending", _l("Presence awaiting processing")
+    ACCEPTED = "accepted", _l("Presence accepted")
+    REFUSED = "refused", _l("Presence refused")
+    CANCEL_REQUESTED = "cancel_requested", _l("Cancellation request")
+    CANCELLED = "cancelled", _l("Presence cancelled")
+    EXPIRED = "expired", _l("Expired request")
+    CANCEL_EXPIRED = "cancel_expired", _l("Cancellation request expired")
+    WAITLISTED = "waitlisted", _l("Waiting list")
+    WITHDRAWN = "withdrawn", _l("Request withdrawn")
 
 
 # Only these states hold a place (DESIGN.md §2).
@@ -59,94 +59,94 @@ HOLDING_STATES = (
 
 
 class HouseholdStatus(LabelledEnum):
-    DRAFT = "draft", _l("Dossier à compléter")
-    SUBMITTED = "submitted", _l("En attente de validation")
-    VALIDATED = "validated", _l("Compte validé")
-    REFUSED = "refused", _l("Compte refusé")
-    CLOSING = "closing", _l("Fermeture demandée")
-    CLOSED = "closed", _l("Compte fermé")
+    DRAFT = "draft", _l("File to complete")
+    SUBMITTED = "submitted", _l("Awaiting validation")
+    VALIDATED = "validated", _l("Account validated")
+    REFUSED = "refused", _l("Account refused")
+    CLOSING = "closing", _l("Closure requested")
+    CLOSED = "closed", _l("Account closed")
 
 
 class DocumentState(LabelledEnum):
-    PENDING = "pending", _l("En attente de vérification")
-    ACCEPTED = "accepted", _l("Accepté")
-    REFUSED = "refused", _l("Refusé")
-    EXPIRED = "expired", _l("Expiré")
+    PENDING = "pending", _l("Awaiting verification")
+    ACCEPTED = "accepted", _l("Accepted")
+    REFUSED = "refused", _l("Refused")
+    EXPIRED = "expired", _l("Expired")
 
 
 class AttendanceStatus(LabelledEnum):
-    PRESENT = "present", _l("Présent")
+    PRESENT = "present", _l("Present")
     ABSENT = "absent", _l("Absent")
-    EXCUSED = "excused", _l("Absence justifiée")
+    EXCUSED = "excused", _l("Excused absence")
 
 
 class InvoiceStatus(LabelledEnum):
-    DRAFT = "draft", _l("Brouillon")
-    ISSUED = "issued", _l("Émise")
+    DRAFT = "draft", _l("Draft")
+    ISSUED = "issued", _l("Issued")
 
 
 class InvoiceKind(LabelledEnum):
-    INVOICE = "invoice", _l("Facture")
-    CREDIT_NOTE = "credit_note", _l("Avoir")
+    INVOICE = "invoice", _l("Invoice")
+    CREDIT_NOTE = "credit_note", _l("Credit note")
 
 
 class RequestKind(LabelledEnum):
-    BOOKING = "booking", _l("Réservation")
-    CANCELLATION = "cancellation", _l("Annulation")
+    BOOKING = "booking", _l("Booking")
+    CANCELLATION = "cancellation", _l("Cancellation")
 
 
 class EmailStatus(LabelledEnum):
-    PENDING = "pending", _l("En attente d'envoi")
-    SENT = "sent", _l("Envoyé")
-    FAILED = "failed", _l("Échec, nouvel essai prévu")
+    PENDING = "pending", _l("Waiting to be sent")
+    SENT = "sent", _l("Sent")
+    FAILED = "failed", _l("Failed, will retry")
 
 
 class BillingBasis(LabelledEnum):
-    BOOKED = "booked", _l("Jours réservés, moins les annulations dans les délais")
-    ATTENDED = "attended", _l("Jours de présence uniquement")
+    BOOKED = "booked", _l("Booked days, minus days cancelled in time")
+    ATTENDED = "attended", _l("Attended days only")
 
 
 class DeadlineMode(LabelledEnum):
-    NONE = "none", _l("Aucun délai")
-    DAYS_BEFORE = "days_before", _l("N jours avant, à une heure donnée")
-    WEEKDAY_BEFORE = "weekday_before", _l("Un jour de la semaine précédente, à une heure donnée")
+    NONE = "none", _l("No deadline")
+    DAYS_BEFORE = "days_before", _l("N days before, at a given time")
+    WEEKDAY_BEFORE = "weekday_before", _l("A weekday of the previous week, at a given time")
 
 
 class Sex(LabelledEnum):
-    FEMALE = "F", _l("Fille")
-    MALE = "M", _l("Garçon")
+    FEMALE = "F", _l("Girl")
+    MALE = "M", _l("Boy")
 
 
 class Civility(LabelledEnum):
-    MME = "Mme", _l("Mme")
-    M = "M.", _l("M.")
+    MME = "Mme", _l("Mrs")
+    M = "M.", _l("Mr")
 
 
 class FamilySituation(LabelledEnum):
-    SINGLE = "single", _l("Célibataire")
-    MARRIED = "married", _l("Marié(e)")
-    PACS = "pacs", _l("Pacsé(e)")
-    COHABITING = "cohabiting", _l("Vie maritale")
-    SEPARATED = "separated", _l("Séparé(e)")
-    DIVORCED = "divorced", _l("Divorcé(e)")
-    WIDOWED = "widowed", _l("Veuf / veuve")
+    SINGLE = "single", _l("Single")
+    MARRIED = "married", _l("Married")
+    PACS = "pacs", _l("Civil partnership")
+    COHABITING = "cohabiting", _l("Cohabiting")
+    SEPARATED = "separated", _l("Separated")
+    DIVORCED = "divorced", _l("Divorced")
+    WIDOWED = "widowed", _l("Widowed")
 
 
 class SchoolLevel(LabelledEnum):
-    TPS = "TPS", _l("Toute petite section")
-    PS = "PS", _l("Petite section")
-    MS = "MS", _l("Moyenne section")
-    GS = "GS", _l("Grande section")
-    CP = "CP", _l("CP")
-    CE1 = "CE1", _l("CE1")
-    CE2 = "CE2", _l("CE2")
-    CM1 = "CM1", _l("CM1")
-    CM2 = "CM2", _l("CM2")
-    SIXIEME = "6e", _l("6e")
-    CINQUIEME = "5e", _l("5e")
-    QUATRIEME = "4e", _l("4e")
-    TROISIEME = "3e", _l("3e")
-    LYCEE = "lycee", _l("Lycée")
+    TPS = "TPS", _l("Pre-nursery (TPS)")
+    PS = "PS", _l("Nursery, first year (PS)")
+    MS = "MS", _l("Nursery, second year (MS)")
+    GS = "GS", _l("Nursery, final year (GS)")
+    CP = "CP", _l("Year 1 (CP)")
+    CE1 = "CE1", _l("Year 2 (CE1)")
+    CE2 = "CE2", _l("Year 3 (CE2)")
+    CM1 = "CM1", _l("Year 4 (CM1)")
+    CM2 = "CM2", _l("Year 5 (CM2)")
+    SIXIEME = "6e", _l("Year 6 (6e)")
+    CINQUIEME = "5e", _l("Year 7 (5e)")
+    QUATRIEME = "4e", _l("Year 8 (4e)")
+    TROISIEME = "3e", _l("Year 9 (3e)")
+    LYCEE = "lycee", _l("High school")
 
 
 MATERNELLE_LEVELS = ("TPS", "PS", "MS", "GS")

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f466ab18874b
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 08:52:19.330438
+Create Date: 2026-11-26 08:54:04.820910
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'f466ab18874b'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
