@@ -69,6 +69,11 @@ def register(app, appbuilder) -> None:
         app.config["_DB_CHECKED"] = True
         return None
 
+    @app.context_processor
+    def _appbuilder_in_every_template():
+        # FAB passes these to its own views; our pages and error pages need them too.
+        return {"appbuilder": appbuilder, "base_template": appbuilder.base_template}
+
     app.cli.add_command(portail_cli)
 
 
