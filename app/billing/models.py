@@ -11,6 +11,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     text,
 )
 from sqlalchemy.orm import relationship
@@ -21,10 +22,13 @@ from app.core.states import InvoiceKind, InvoiceStatus
 
 
 class InvoiceSequence(Model):
-    """One row per year, locked while a number is taken: numbers have no gaps."""
+    """One row per year and kind, locked while a number is taken: numbers have
+    no gaps. Invoices (FAC-2026-000123) and credit notes (AV-2026-000001) each
+    have their own continuous series."""
 
     __tablename__ = "invoice_sequence"
     year = Column(Integer, primary_key=True)
+    kind = Column(String(12), primary_key=True, default=InvoiceKind.INVOICE.value)
     last_number = Column(Integer, nullable=False, default=0)
 
 
@@ -42,6 +46,7 @@ class Invoice(Model):
     issued_at = Column(DateTime, nullable=True)
     issued_by_id = Column(Integer, ForeignKey("ab_user.id", ondelete="SET NULL"))
     credits_invoice_id = Column(Integer, ForeignKey("invoice.id"), nullable=True)
+    note = Column(Text, nullable=False, default="")  # a credit note's reason, shown to the family
 
     lines = relationship("InvoiceLine", back_populates="invoice",
                          cascade="all, delete-orphan", order_by="InvoiceLine.position")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 08:54:04.820910
+Create Date: 2026-11-26 08:57:37.995680
 
 """
 from alembic import op
@@ -126,8 +126,9 @@ def upgrade():
     )
     op.create_table('invoice_sequence',
     sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
     sa.Column('last_number', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('year')
+    sa.PrimaryKeyConstraint('year', 'kind')
     )
     op.create_table('service_kind',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -454,6 +455,7 @@ def upgrade():
     sa.Column('issued_at', sa.DateTime(), nullable=True),
     sa.Column('issued_by_id', sa.Integer(), nullable=True),
     sa.Column('credits_invoice_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.Text(), nullable=False),
     sa.CheckConstraint("kind IN ('invoice', 'credit_note')", name='ck_invoice_kind'),
     sa.CheckConstraint("status = 'draft' OR number IS NOT NULL", name='ck_invoice_number'),
     sa.CheckConstraint("status IN ('draft', 'issued')", name='ck_invoice_status'),
