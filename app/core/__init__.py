@@ -41,6 +41,7 @@ def render_error(code: int, text=None):
 
 
 def register(app, appbuilder) -> None:
+    from app.core import backup  # noqa: F401  (portail backup / portail restore)
     from app.extensions import db
 
     for code in ERROR_TITLES:
