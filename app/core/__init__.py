@@ -42,7 +42,10 @@ def render_error(code: int, text=None):
 
 def register(app, appbuilder) -> None:
     from app.core import backup  # noqa: F401  (portail backup / portail restore)
+    from app.core import headers
     from app.extensions import db
+
+    headers.init_app(app)
 
     for code in ERROR_TITLES:
         app.register_error_handler(code, lambda e, code=code: _handle(code))
