@@ -10,7 +10,7 @@ Environment variables:
   SECRET_KEY        required in production (at least 32 characters)
   MAIL_SERVER, MAIL_PORT, MAIL_USERNAME, MAIL_PASSWORD, MAIL_USE_TLS,
   MAIL_DEFAULT_SENDER   SMTP used by ``flask --app run portail send-mail``
-  PORTAIL_BASE_URL  public address used in e-mail links
+  PORTAIL_BASE_URL  public address used in e-mail links (required in production)
   UPLOAD_FOLDER     where family documents are stored (default instance/uploads)
   RATELIMIT_STORAGE_URI  shared store for login throttling (default memory://)
 """
@@ -25,8 +25,42 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
 
+def _(message: str) -> str:
+    """Marks a message for extraction; translated later by ``translate``."""
+    return message
+
+
+def translate(message: str, **params) -> str:
+    """French text of an English source message, before any app exists.
+
+    The compiled catalogue (translations/fr) is read directly with Babel; the
+    English message is the fallback when the catalogue cannot be read.
+    """
+    try:
+        from babel.support import Translations
+
+        from app.core.i18n import compile_catalogues
+
+        compile_catalogues(BASE_DIR / "translations")
+        text = Translations.load(str(BASE_DIR / "translations"), ["fr"]).gettext(message)
+    except Exception:  # a broken catalogue must not hide the real problem
+        text = message
+    return text % params if params else text
+
+
 class ConfigError(Exception):
-    """A missing or wrong setting: the message names the variable."""
+    """A missing or wrong setting: the message names the variable and what is expected.
+
+    ``str(error)`` is English (logs); ``error.french()`` is the line shown to a person.
+    """
+
+    def __init__(self, message: str, **params):
+        self.message = message
+        self.params = params
+        super().__init__(message % params if params else message)
+
+    def french(self) -> str:
+        return translate(self.message, **self.params)
 
 
 def _bool(name: str, value: str) -> bool:
@@ -35,14 +69,33 @@ def _bool(name: str, value: str) -> bool:
         return True
     if lowered in {"0", "false", "no", "off", ""}:
         return False
-    raise ConfigError(f"{name}={value!r}: expected true or false")
+    raise ConfigError(_("%(name)s=%(value)s: expected true or false"),
+                      name=name, value=repr(value))
 
 
-def _int(name: str, value: str) -> int:
+def _port(name: str, value: str) -> int:
     try:
-        return int(value)
+        port = int(value)
     except ValueError:
-        raise ConfigError(f"{name}={value!r}: expected a whole number") from None
+        port = 0
+    if not 1 <= port <= 65535:
+        raise ConfigError(_("%(name)s=%(value)s: expected a port number between 1 and 65535"),
+                          name=name, value=repr(value))
+    return port
+
+
+def _folder(name: str, value: str) -> str:
+    """A folder the portal can create and write to."""
+    path = Path(value)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        raise ConfigError(_("%(name)s=%(value)s: expected a folder the portal can create "
+                            "and write to"), name=name, value=repr(value)) from None
+    if not os.access(path, os.W_OK):
+        raise ConfigError(_("%(name)s=%(value)s: expected a folder the portal can create "
+                            "and write to"), name=name, value=repr(value))
+    return value
 
 
 def normalise_database_url(url: str) -> str:
@@ -51,9 +104,10 @@ def normalise_database_url(url: str) -> str:
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    if not (url.startswith("sqlite") or url.startswith("postgresql+psycopg://")):
+    if not (url.startswith("sqlite://") or url.startswith("postgresql+psycopg://")):
         raise ConfigError(
-            f"DATABASE_URL={url.split(':', 1)[0]}:…: expected sqlite:///… or postgresql://…"
+            _("DATABASE_URL=%(scheme)s:…: expected sqlite:///… or postgresql://…"),
+            scheme=url.split(":", 1)[0],
         )
     return url
 
@@ -116,7 +170,8 @@ def from_environment(environ: os._Environ | dict | None = None) -> dict:
 
     mode = env.get("PORTAIL_ENV", "development").strip().lower()
     if mode not in {"development", "production"}:
-        raise ConfigError(f"PORTAIL_ENV={mode!r}: expected development or production")
+        raise ConfigError(_("PORTAIL_ENV=%(value)s: expected development or production"),
+                          value=repr(mode))
     settings["PORTAIL_ENV"] = mode
 
     if env.get("DATABASE_URL"):
@@ -125,21 +180,32 @@ def from_environment(environ: os._Environ | dict | None = None) -> dict:
     secret = env.get("SECRET_KEY", "")
     if mode == "production":
         if len(secret) < 32:
-            raise ConfigError(
+            raise ConfigError(_(
                 "SECRET_KEY: required in production, at least 32 characters "
                 "(python -c 'import secrets; print(secrets.token_hex(32))')"
-            )
+            ))
+        if not env.get("PORTAIL_BASE_URL"):
+            raise ConfigError(_("PORTAIL_BASE_URL: required in production, the public address "
+                                "used in e-mail links (for example https://portail.example.org)"))
         settings["SESSION_COOKIE_SECURE"] = True
         settings["REMEMBER_COOKIE_SECURE"] = True
     settings["SECRET_KEY"] = secret or _development_secret()
 
     for name in ("MAIL_SERVER", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_DEFAULT_SENDER",
-                 "PORTAIL_BASE_URL", "UPLOAD_FOLDER", "PUBLIC_UPLOAD_FOLDER",
-                 "RATELIMIT_STORAGE_URI"):
+                 "PORTAIL_BASE_URL", "RATELIMIT_STORAGE_URI"):
         if env.get(name):
             settings[name] = env[name]
+    for name in ("UPLOAD_FOLDER", "PUBLIC_UPLOAD_FOLDER"):
+        if env.get(name):
+            settings[name] = _folder(name, env[name])
     if env.get("MAIL_PORT"):
-        settings["MAIL_PORT"] = _int("MAIL_PORT", env["MAIL_PORT"])
+        settings["MAIL_PORT"] = _port("MAIL_PORT", env["MAIL_PORT"])
+    if "@" not in settings["MAIL_DEFAULT_SENDER"]:
+        raise ConfigError(_("MAIL_DEFAULT_SENDER=%(value)s: expected an e-mail address"),
+                          value=repr(settings["MAIL_DEFAULT_SENDER"]))
+    if not settings["PORTAIL_BASE_URL"].startswith(("http://", "https://")):
+        raise ConfigError(_("PORTAIL_BASE_URL=%(value)s: expected an address starting with "
+                            "http:// or https://"), value=repr(settings["PORTAIL_BASE_URL"]))
     if env.get("MAIL_USE_TLS"):
         settings["MAIL_USE_TLS"] = _bool("MAIL_USE_TLS", env["MAIL_USE_TLS"])
     settings["PORTAIL_BASE_URL"] = settings["PORTAIL_BASE_URL"].rstrip("/")
