@@ -155,3 +155,44 @@ def make_period(name: str | None = None, facility: Facility | None = None,
     catalogue_services.generate_opening_days(period)
     db.session.commit()
     return period
+
+
+def make_presence(child: Child, period: Period | None = None, unit: Unit | None = None,
+                  day: dt.date | None = None, state: str = "accepted",
+                  household: Household | None = None, late_cancellation: bool = False,
+                  attendance: str | None = None, commit: bool = True):
+    """A presence (with its request and history row) written straight through the
+    models, for tests that need bookings without the bookings engine.
+    ``attendance``: "present" / "absent" / "excused" adds the pointage."""
+    from app.attendance.models import Attendance
+    from app.bookings.models import Presence, PresenceHistory, Request
+
+    period = period or make_period()
+    if unit is None:
+        unit = db.session.scalar(select(Unit).where(Unit.period_id == period.id)
+                                 .order_by(Unit.position))
+    if day is None:
+        day = catalogue_services.opening_dates(period.id)[0]
+    if household is None:
+        household = db.session.scalar(
+            select(Household).join(HouseholdChild, HouseholdChild.household_id == Household.id)
+            .where(HouseholdChild.child_id == child.id).order_by(Household.id))
+    request = Request(household_id=household.id, child_id=child.id, period_id=period.id,
+                      created_at=dt.datetime(2026, 8, 1, 10, 0))
+    db.session.add(request)
+    db.session.flush()
+    presence = Presence(request_id=request.id, household_id=household.id, child_id=child.id,
+                        period_id=period.id, unit_id=unit.id, date=day, state=state,
+                        late_cancellation=late_cancellation,
+                        created_at=dt.datetime(2026, 8, 1, 10, 0),
+                        updated_at=dt.datetime(2026, 8, 1, 10, 0))
+    db.session.add(presence)
+    db.session.flush()
+    db.session.add(PresenceHistory(presence_id=presence.id, at=dt.datetime(2026, 8, 1, 10, 0),
+                                   from_state=None, to_state=state))
+    if attendance:
+        db.session.add(Attendance(presence_id=presence.id, status=attendance,
+                                  marked_at=dt.datetime.combine(day, dt.time(9, 0))))
+    if commit:
+        db.session.commit()
+    return presence
