@@ -42,6 +42,7 @@ def render_error(code: int, text=None):
 
 def register(app, appbuilder) -> None:
     from app.core import backup  # noqa: F401  (portail backup / portail restore)
+    from app import demo  # noqa: F401  (portail demo, portail generate)
     from app.core import headers
     from app.extensions import db
 
