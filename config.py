@@ -126,7 +126,9 @@ def default_settings() -> dict:
         "FAB_API_SWAGGER_UI": False,
         "FAB_INDEX_VIEW": "app.content.views.HomeView",
         "FAB_BASE_TEMPLATE": "portail/base.html",
-        "FAB_SECURITY_MANAGER_CLASS": "app.core.security.PortailSecurityManager",
+        # app.core.security.PortailSecurityManager with FAB's roles and groups screens
+        # in French (app/core/fab_strings.py)
+        "FAB_SECURITY_MANAGER_CLASS": "app.core.fab_strings.FrenchSecurityManager",
         "AUTH_TYPE": 1,  # AUTH_DB
         "AUTH_USER_REGISTRATION": False,  # our own registration (families area)
         "AUTH_RATE_LIMITED": True,
