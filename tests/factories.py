@@ -196,3 +196,65 @@ def make_presence(child: Child, period: Period | None = None, unit: Unit | None 
     if commit:
         db.session.commit()
     return presence
+
+
+# --- content (public site) -------------------------------------------------
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def make_page(title: str = "Présentation des ACM", service_kind=None, section: str = "presentation",
+              body: str = "Nos accueils de loisirs accueillent les enfants de 3 à 12 ans.",
+              slug: str | None = None, **kwargs):
+    from app.content.models import Page
+
+    page = Page(title=title, service_kind_id=service_kind.id if service_kind else None,
+                section=section, body=body, slug=slug or f"page-{next(_seq)}", **kwargs)
+    db.session.add(page)
+    db.session.commit()
+    return page
+
+
+def make_news(title: str = "Programme des vacances en ligne",
+              body: str = "Le programme des vacances d'automne est disponible.",
+              published_from: dt.datetime = dt.datetime(2026, 9, 1, 8, 0), **kwargs):
+    from app.content.models import News
+
+    news = News(title=title, body=body, published_from=published_from, **kwargs)
+    db.session.add(news)
+    db.session.commit()
+    return news
+
+
+def make_public_document(title: str = "Programme ALSH automne", service_kind=None,
+                         section: str = "programmes", content: bytes = PDF_BYTES,
+                         filename: str = "programme-automne.pdf", **kwargs):
+    """A public document whose file is written to PUBLIC_UPLOAD_FOLDER."""
+    import os
+    import secrets
+
+    from app.content.models import PublicDocument
+
+    stored_name = secrets.token_hex(16) + ".pdf"
+    folder = current_app.config["PUBLIC_UPLOAD_FOLDER"]
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, stored_name), "wb") as handle:
+        handle.write(content)
+    document = PublicDocument(
+        title=title, service_kind_id=service_kind.id if service_kind else None,
+        section=section, original_filename=filename, stored_name=stored_name,
+        content_type="application/pdf", size=len(content), **kwargs)
+    db.session.add(document)
+    db.session.commit()
+    return document
+
+
+def set_setting(key: str, value: str) -> None:
+    from app.core.models import Setting
+
+    row = db.session.get(Setting, key)
+    if row is None:
+        db.session.add(Setting(key=key, value=value))
+    else:
+        row.value = value
+    db.session.commit()
