@@ -59,9 +59,31 @@ ROLE_PERMISSIONS: dict[str, list[list[str]]] = {
 }
 
 
+def _login_account_key() -> str:
+    """Throttle key of a login POST: the account typed (lower case)."""
+    from flask import request
+
+    return "login-account:" + (request.form.get("username") or "").strip().lower()[:200]
+
+
 class PortailSecurityManager(SecurityManager):
-    """FAB's security manager with the portal's roles declared in code."""
+    """FAB's security manager with the portal's roles declared in code, the
+    portal's login page (French, "Créer mon compte", "Mot de passe oublié ?",
+    families land on /compte/) and login throttling per address AND per account."""
+
+    from app.families.login import PortailAuthDBView as authdbview  # noqa: N813
 
     @staticmethod
     def create_builtin_roles():
         return {name: [tuple(p) for p in perms] for name, perms in ROLE_PERMISSIONS.items()}
+
+    def register_views(self):
+        super().register_views()
+        if self.is_auth_limited and self.auth_view is not None:
+            # FAB limits login POSTs per remote address; add a limit per account.
+            from flask import request
+
+            self.limiter.limit(self.auth_rate_limit, key_func=_login_account_key,
+                               methods=["POST"],
+                               exempt_when=lambda: not request.form.get("username"))(
+                self.auth_view.blueprint)

@@ -1,0 +1,52 @@
+"""The login page: FAB's AuthDBView in French, in the portal's layout, with
+"Créer mon compte" and "Mot de passe oublié ?"; a family lands on "Mon compte"."""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, request
+from flask_appbuilder import expose
+from flask_appbuilder.security.forms import LoginForm_db
+from flask_appbuilder.security.views import AuthDBView
+from flask_appbuilder.utils.base import get_safe_redirect
+from flask_appbuilder.security.decorators import no_cache
+from flask_babel import lazy_gettext as _l
+from flask_login import login_user
+
+FAMILY_HOME = "/compte/"
+
+
+def _is_family(user) -> bool:
+    return any(role.name == "Famille" for role in getattr(user, "roles", []) or [])
+
+
+class PortailAuthDBView(AuthDBView):
+    login_template = "families/login.html"
+    invalid_login_message = _l("Incorrect e-mail address or password. Try again, or use "
+                               "\u201cForgotten password?\u201d.")
+    title = _l("Log in")
+
+    def _next_for(self, user) -> str:
+        requested = request.args.get("next", "")
+        if requested:
+            return get_safe_redirect(requested)
+        if _is_family(user):
+            return FAMILY_HOME
+        return self.appbuilder.get_url_for_index
+
+    @expose("/login/", methods=["GET", "POST"])
+    @no_cache
+    def login(self):
+        if g.user is not None and g.user.is_authenticated:
+            return redirect(self._next_for(g.user))
+        form = LoginForm_db()
+        if form.validate_on_submit():
+            user = self.appbuilder.sm.auth_user_db(form.username.data, form.password.data)
+            if not user:
+                flash(str(self.invalid_login_message), "warning")
+                next_url = request.args.get("next", "")
+                return redirect(self.appbuilder.get_url_for_login_with(
+                    get_safe_redirect(next_url) if next_url else None))
+            login_user(user, remember=False)
+            return redirect(self._next_for(user))
+        return self.render_template(self.login_template, title=self.title, form=form,
+                                    appbuilder=self.appbuilder)
