@@ -113,3 +113,15 @@ def fill(period, day, n, unit=None, state="accepted"):
         presences.append(factories.make_presence(fam.child, period=period, unit=unit, day=day,
                                                  state=state, household=fam.household))
     return presences
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashes(monkeypatch):
+    """These tests never log in with a password: hash the factories' users'
+    passwords cheaply (scrypt costs a quarter of a second per user)."""
+    import flask_appbuilder.security.sqla.manager as fab_manager
+    from werkzeug.security import generate_password_hash
+
+    monkeypatch.setattr(fab_manager, "generate_password_hash",
+                        lambda password, **_kw: generate_password_hash(
+                            password, method="pbkdf2:sha256:1"))
