@@ -23,8 +23,8 @@ English: derive forms from ``FlaskForm``.
 
 Labels that FAB builds from column names ("Label", "Users", "Roles" on the
 Groups screens, "User" and "Groups" in the roles search) never pass through
-gettext; the two view classes at the end give them translated labels. They
-keep FAB's class names, so permission names do not change.
+gettext; SCREEN_LABELS at the end relabels those two screens (FAB's own view
+classes, so view and permission names do not change).
 
 Left in English by FAB and not reachable from the catalogue: the "OK" of
 confirmation dialogs, permission names on the role form ("can list on
@@ -143,34 +143,45 @@ WRONG = (
 FAB_STRINGS = MISSING + WRONG
 
 
-class RoleModelView(_FabRoleModelView):
-    """FAB's roles screen with French labels for the columns FAB leaves untranslated."""
-
-    label_columns = {
+# Column labels FAB builds from column names ("Label", "Users", "Roles"…): they
+# never pass through gettext, so the two screens get translated labels here.
+# FAB's view classes are kept (same names, same permissions); only their
+# instances are relabelled, below.
+SCREEN_LABELS = {
+    _FabRoleModelView: {
         "name": _l("Role name"),
         "permissions": _l("Permissions"),
         "user": _l("Users with this role"),
         "groups": _l("Groups with this role"),
-    }
-
-
-class UserGroupModelView(_FabUserGroupModelView):
-    """FAB's groups screen: FAB gives it no labels at all (column names are shown)."""
-
-    label_columns = {
+    },
+    _FabUserGroupModelView: {
         "name": _l("Group name"),
         "label": _l("Group label"),
         "description": _l("Group description"),
         "users": _l("Group members"),
         "roles": _l("Group roles"),
-    }
+    },
+}
+
+
+def relabel(view, labels) -> None:
+    """Give a registered FAB view new column labels, and rebuild its forms with them."""
+    view.label_columns = {**view.label_columns, **labels}
+    view.search_form = view.add_form = view.edit_form = None
+    view._init_forms()
 
 
 class FrenchSecurityManager(PortailSecurityManager):
-    """The portal's security manager (app.core.security) with the two screens
-    above, and without FAB's user statistics chart, which loads Google Charts
-    from Google's servers. config.py names this class in FAB_SECURITY_MANAGER_CLASS."""
+    """The portal's security manager (app.core.security) with FAB's roles and
+    groups screens relabelled in French, and without FAB's user statistics chart,
+    which loads Google Charts from Google's servers. config.py names this class
+    in FAB_SECURITY_MANAGER_CLASS."""
 
-    rolemodelview = RoleModelView
-    groupmodelview = UserGroupModelView
     userstatschartview = None
+
+    def register_views(self):
+        super().register_views()
+        for view in self.appbuilder.baseviews:
+            labels = SCREEN_LABELS.get(type(view))
+            if labels:
+                relabel(view, labels)
