@@ -91,6 +91,16 @@ class FrenchIntegerField(IntegerField):
             raise ValueError(_l("Enter a whole number.")) from None
 
 
+class FrenchSelectField(SelectField):
+    """A select whose "not one of the choices" message is French."""
+
+    def pre_validate(self, form):
+        if self.data in (None, "") and not self.flags.required:
+            return
+        if not any(str(value) == str(self.data) for value, _label in self.choices or []):
+            raise ValidationError(_l("Choose one of the values of the list."))
+
+
 class PasswordRule:
     def __call__(self, form, field):
         if len(field.data or "") < PASSWORD_MIN_LENGTH:
@@ -132,7 +142,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    civility = SelectField(_l("Civility"), choices=[], validators=[required()])
+    civility = FrenchSelectField(_l("Civility"), choices=[], validators=[required()])
     last_name = StringField(_l("Last name"), validators=[required(), length(100)])
     first_name = StringField(_l("First name"), validators=[required(), length(100)])
     birth_date = FrenchDateField(_l("Date of birth"), validators=[Optional()])
@@ -168,8 +178,8 @@ class AddressForm(FlaskForm):
 
 
 class HouseholdInfoForm(FlaskForm):
-    family_situation = SelectField(_l("Family situation"), choices=[], validators=[required()])
-    benefits_regime = SelectField(_l("Benefits scheme"), choices=[], validators=[Optional()])
+    family_situation = FrenchSelectField(_l("Family situation"), choices=[], validators=[required()])
+    benefits_regime = FrenchSelectField(_l("Benefits scheme"), choices=[], validators=[Optional()])
     allocataire_number = StringField(_l("Allocataire number (CAF/MSA)"), validators=[
         length(30), Regexp(r"^[0-9A-Za-z ]*$",
                            message=_l("The allocataire number has only digits and letters."))])
@@ -190,7 +200,7 @@ class ChildForm(FlaskForm):
     first_name = StringField(_l("First name"), validators=[required(), length(100)])
     birth_date = FrenchDateField(_l("Date of birth"), validators=[
         InputRequired(message=REQUIRED)])
-    sex = SelectField(_l("Sex"), choices=[], validators=[required()])
+    sex = FrenchSelectField(_l("Sex"), choices=[], validators=[required()])
     allergies = TextAreaField(_l("Allergies"), validators=[length(2000)])
     pai = BooleanField(_l("PAI (individual care plan)"))
     pai_details = TextAreaField(_l("PAI details"), validators=[length(2000)])
@@ -215,9 +225,9 @@ class AuthorizedPersonForm(FlaskForm):
 
 
 class SchoolInfoForm(FlaskForm):
-    school_year = SelectField(_l("School year"), choices=[], validators=[required()])
+    school_year = FrenchSelectField(_l("School year"), choices=[], validators=[required()])
     school_name = StringField(_l("School"), validators=[required(), length(200)])
-    level = SelectField(_l("Level"), choices=[], validators=[required()])
+    level = FrenchSelectField(_l("Level"), choices=[], validators=[required()])
 
     def __init__(self, *args, years=(), **kwargs):
         super().__init__(*args, **kwargs)

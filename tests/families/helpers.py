@@ -48,3 +48,8 @@ def make_document_type(db, code="assurance", name="Attestation d'assurance", sco
     db.session.add(doc_type)
     db.session.commit()
     return doc_type
+
+
+def text(response) -> str:
+    """The visible text of a page: tags removed, spaces collapsed."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page(response))).replace(" )", ")")
