@@ -104,6 +104,10 @@ class RosterRow:
         return f"{self.last_name.upper()} {self.first_name}"
 
     @property
+    def state_label(self) -> str:
+        return PresenceState.label_of(self.state)
+
+    @property
     def flagged(self) -> bool:
         return bool(self.pai or (self.allergies or "").strip())
 
