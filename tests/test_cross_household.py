@@ -138,22 +138,25 @@ def _leaks(text):
 
 @pytest.fixture
 def family_a_and_b(app, db, login_as):
-    household_b = _build_household_b(db)
+    household_b_id = _build_household_b(db).id
     household_a = factories.make_household()
-    user_a = login_as("Famille", household=household_a)
     factories.make_child(household_a, first_name="Alphonse", school_level="CE1")
-    return household_a, household_b, user_a
+    household_a_id = household_a.id
+    user_a = login_as("Famille", household=household_a)
+    return household_a_id, household_b_id, user_a
 
 
 def test_family_a_never_sees_nor_changes_household_b(app, client, db, family_a_and_b):
-    _household_a, household_b, _user = family_a_and_b
-    before = _snapshot(db, household_b.id)
-    ids = _ids(db, household_b.id)
+    _household_a, household_b_id, _user = family_a_and_b
+    before = _snapshot(db, household_b_id)
+    ids = _ids(db, household_b_id)
     query = "&".join(f"{name}={ids[-1]}" for name in QUERY_NAMES)
     home = client.get("/").get_data(as_text=True)
     token = csrf_token_from(home) if "csrf_token" in home else ""
     problems = []
+    walked = set()
     for rule, url, methods in _urls(app, ids):
+        walked.add(rule.endpoint)
         for method in sorted(methods):
             target = f"{url}?{query}" if method == "GET" else url
             if method == "GET":
@@ -173,5 +176,7 @@ def test_family_a_never_sees_nor_changes_household_b(app, client, db, family_a_a
             if MARK_GUARDIAN in disposition:
                 problems.append((method, url, "download", disposition))
     db.session.remove()
+    family_endpoints = {e for e in walked if e.startswith("Family")}
+    assert len(family_endpoints) >= 10, sorted(walked)
     assert problems == []
-    assert _snapshot(db, household_b.id) == before
+    assert _snapshot(db, household_b_id) == before
