@@ -305,9 +305,10 @@ def _opening_dates(period_id) -> list[dt.date]:
 
 
 def _reload(presence) -> Presence:
-    """The presence's current row, after the lock (another transaction may
-    have changed its state)."""
-    db.session.refresh(presence, with_for_update=True)
+    """The presence's current row, read after taking the slot-day lock: every
+    transition of a presence takes the lock of its day first, so what we
+    read now cannot change before we commit."""
+    db.session.refresh(presence)
     return presence
 
 
