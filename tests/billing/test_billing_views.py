@@ -100,6 +100,7 @@ def test_family_sees_only_its_issued_invoices(app, client, login_as):
     from tests.conftest import login
 
     login(client, user)
+    assert 'href="/compte/factures/"' in client.get("/compte/").get_data(as_text=True)
     page = client.get("/compte/factures/").get_data(as_text=True)
     assert "Mes factures" in page and "Vous n'avez pas encore de facture" in page
     assert client.get(f"/compte/factures/{mine_id}").status_code == 404   # still a draft

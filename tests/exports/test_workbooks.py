@@ -224,3 +224,49 @@ def test_parameters_are_checked_in_french(ctx):
     assert "Choisissez un établissement" in text and "JJ/MM/AAAA" in text
     _values, errors = registry.parse(spec, {"start": "10/09/2026", "end": "01/09/2026"}, {1})
     assert len(errors) == 1
+
+
+def test_export_query_and_the_list_mixin(app, db):
+    """The helpers other areas use to add "Exporter (Excel)" to their lists."""
+    from flask_appbuilder import ModelView
+    from flask_appbuilder.models.sqla.interface import SQLAInterface
+
+    from app import create_app
+    from app.families.models import Household
+    from exports.lists import ExcelExportMixin, export_query, register_export_route
+
+    factories.make_household(city="=Mirande", quotient_familial=420)
+    factories.make_household(city="Auch", quotient_familial=980)
+    with app.test_request_context():
+        response = export_query([(Col("Commune"), "city"), (Col("QF", "int"),
+                                                            "quotient_familial")],
+                                select(Household).order_by(Household.id), title="Foyers",
+                                filename="foyers.xlsx")
+        response.direct_passthrough = False
+        wb = openpyxl.load_workbook(io.BytesIO(response.get_data()))
+    assert table(wb["Foyers"], 1) == [["=Mirande", 420], ["Auch", 980]]
+    assert wb["Foyers"].cell(2, 1).data_type == "s"
+
+    other = create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                        "TESTING": True, "SERVER_NAME": "localhost",
+                        "WTF_CSRF_ENABLED": False})
+
+    @register_export_route
+    class StaffHouseholdTestView(ExcelExportMixin, ModelView):
+        datamodel = SQLAInterface(Household)
+        list_columns = ["city", "quotient_familial"]
+        label_columns = {"city": "Commune", "quotient_familial": "QF"}
+        export_columns = [(Col("Commune"), "city"), (Col("QF", "int"), "quotient_familial")]
+
+    with other.app_context():
+        other.appbuilder.add_view_no_menu(StaffHouseholdTestView())
+        agent = factories.make_user("Agent")
+        agent_id = agent.id
+    client = other.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(agent_id)
+        session["_fresh"] = True
+    response = client.get("/staffhouseholdtestview/export/xlsx?_flt_0_city=Auch")
+    assert response.status_code == 200
+    wb = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert table(wb.active, 1) == [["Auch", 980]]
