@@ -314,3 +314,41 @@ def test_parse_french_datetime_accepts_the_usual_forms():
     for bad in ("", "31/02/2026", "07/09/26x", "lundi"):
         with pytest.raises(ValueError):
             parse_french_datetime(bad)
+
+
+def test_an_agent_assigned_to_facilities_edits_only_their_contacts(client, login_as, form_post,
+                                                                   app, frozen):
+    from app.catalogue.models import Facility, StaffFacility
+    from app.extensions import db
+
+    with app.app_context():
+        mine = factories.make_facility("ACM PITCHOUNET")
+        other = factories.make_facility("ACM LES COPAINS")
+        mine_id, other_id = mine.id, other.id
+    agent = login_as("Agent")
+    with app.app_context():
+        db.session.add(StaffFacility(user_id=agent.id, facility_id=mine_id))
+        db.session.commit()
+    listing = text(client.get("/contentcontactview/list/"))
+    assert "ACM PITCHOUNET" in listing and "ACM LES COPAINS" not in listing
+    assert client.get(f"/contentcontactview/edit/{other_id}").status_code == 404
+    response = client.post(f"/contentcontactview/edit/{other_id}",
+                           data={"phone": "06 66 66 66 66"})
+    assert response.status_code in (400, 404)
+    with app.app_context():
+        assert db.session.get(Facility, other_id).phone == "05 00 00 00 01"
+    assert client.get(f"/contentcontactview/edit/{mine_id}").status_code == 200
+
+
+def test_deleting_a_document_removes_its_file(client, login_as, form_post, app, frozen):
+    from app.content.models import PublicDocument
+
+    with app.app_context():
+        document = factories.make_public_document()
+        doc_id, stored = document.id, document.stored_name
+    login_as("Agent")
+    response = form_post(f"/contentdocumentview/delete/{doc_id}", {},
+                         page="/contentdocumentview/list/")
+    assert response.status_code == 302
+    assert count(app, PublicDocument) == 0
+    assert stored not in public_files(app)

@@ -238,3 +238,14 @@ def test_family_user_sees_my_account_and_logout(client, login_as, site):
     assert 'href="/compte/"' in page and "Mon compte" in page
     assert "Se déconnecter" in page and 'href="/logout/"' in page
     assert "Créer mon compte" not in page
+
+
+@pytest.mark.parametrize("role", [None, "Agent", "Famille"])
+def test_an_expired_form_gives_the_french_400_page_in_the_layout(client, login_as, ctx, role):
+    if role:
+        login_as(role)
+    response = client.post("/contentnewsview/add", data={"title": "x"})
+    assert response.status_code == 400
+    page = text = html.unescape(response.get_data(as_text=True))
+    assert "Le formulaire a expiré ou a déjà été envoyé." in text
+    assert '<html lang="fr">' in page and "Besoin d'aide ?" in page

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, send_file, url_for
+from flask import abort, flash, g, redirect, send_file, url_for
 from flask_appbuilder import BaseView, IndexView, ModelView, SimpleFormView, expose
 from flask_appbuilder.fieldwidgets import Select2Widget
+from flask_appbuilder.models.sqla.filters import FilterInFunction
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -325,6 +326,8 @@ class ContentContactView(ModelView):
     can_add = False
     can_delete = False
     base_permissions = ["can_list", "can_show", "can_edit"]
+    # An agent assigned to facilities edits only theirs (none assigned: all).
+    base_filters = [["id", FilterInFunction, lambda: services.contact_facility_ids(g.user)]]
 
     label_columns = {
         "name": _l("Facility"),
