@@ -38,14 +38,16 @@ def demo_command():
               help="Number of households to generate.")
 @click.option("--seed", type=int, default=1, show_default=True,
               help="Random seed (same seed, same data).")
+@click.option("--skip-fk-checks", is_flag=True,
+              help="PostgreSQL superuser only: skip foreign-key triggers while loading.")
 @with_appcontext
-def generate_command(households: int, seed: int):
+def generate_command(households: int, seed: int, skip_fk_checks: bool):
     """Generate a large realistic dataset for benchmarks, in bulk."""
     from app.demo.generate import generate
 
     upgrade_database()
     sync_permissions()
-    figures = generate(households, seed=seed)
+    figures = generate(households, seed=seed, skip_fk_checks=skip_fk_checks)
     click.echo(_("Generated %(households)s households, %(children)s children, "
                  "%(presences)s presences in %(seconds)s s.",
                  households=figures["households"], children=figures["children"],
