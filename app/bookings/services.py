@@ -30,18 +30,30 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import json
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 
 from app.bookings import capacity, deadlines
 from app.bookings.models import Presence, PresenceHistory, Request
-from app.catalogue.models import OpeningDay, Period, Reception, ServiceKind, Slot, StaffFacility
+from app.catalogue.models import (
+    OpeningDay,
+    Period,
+    Reception,
+    ServiceKind,
+    Slot,
+    StaffFacility,
+    Unit,
+)
 from app.core import audit
 from app.core.clock import school_year_label
 from app.core.errors import DomainError, Forbidden, NotFound
+from app.core.models import AuditLog
 from app.core.i18n import format_datetime, format_day
 from app.core.states import HOLDING_STATES, HouseholdStatus, PresenceState, RequestKind
 from app.extensions import db
@@ -229,9 +241,12 @@ def _unit_label(presence) -> str:
     return presence.unit.name if presence.unit is not None else ""
 
 
+_day_label = lru_cache(maxsize=2048)(format_day)
+
+
 def _lines(presences) -> list[dict]:
     """What an e-mail lists for each day."""
-    return [{"day": format_day(p.date), "unit": _unit_label(p),
+    return [{"day": _day_label(p.date), "unit": _unit_label(p),
              "state": PresenceState.label_of(p.state)}
             for p in sorted(presences, key=lambda p: (p.date, p.unit_id))]
 
@@ -944,17 +959,21 @@ def expire(now) -> dict:
 
 def _bulk(actor, now, presence_ids, from_state, to_state, rule, audit_action,
           template, reason=None, frees=False) -> BulkResult:
+    """One transaction for many presences, without a query or an ORM object
+    per row: read the rows' columns, one UPDATE (guarded by the state), one
+    multi-row INSERT each for the history and the audit entries (the same
+    rows app.core.audit.record writes), one e-mail per household, child and
+    period."""
     session = db.session
     facilities = _require_staff(actor)
-    ids = []
     result = BulkResult()
+    ids = []
     for raw in presence_ids or ():
         try:
-            value = int(raw)
+            ids.append(int(raw))
         except (TypeError, ValueError):
             continue
-        if value not in ids:
-            ids.append(value)
+    ids = list(dict.fromkeys(ids))
     if not ids:
         return result
     keys = session.execute(select(Presence.period_id, Presence.date)
@@ -963,51 +982,63 @@ def _bulk(actor, now, presence_ids, from_state, to_state, rule, audit_action,
     for period_id, day in keys:
         by_period[period_id].add(day)
     _lock_days(by_period)
-    rows = {p.id: p for p in session.scalars(
-        select(Presence).where(Presence.id.in_(ids)).execution_options(populate_existing=True))}
+    rows = {row.id: row for row in session.execute(
+        select(Presence.id, Presence.household_id, Presence.child_id, Presence.period_id,
+               Presence.unit_id, Presence.date, Presence.state)
+        .where(Presence.id.in_(ids)))}
     periods = {p.id: p for p in session.scalars(select(Period).where(Period.id.in_(list(by_period))))}
+    units = {u.id: u for u in session.scalars(select(Unit).where(Unit.period_id.in_(list(by_period))))}
     actor_id = getattr(actor, "id", None)
     changed = []
-    history = []
     for presence_id in ids:
-        presence = rows.get(presence_id)
-        if presence is None:
+        row = rows.get(presence_id)
+        if row is None:
             result.errors[presence_id] = _("This booking does not exist.")
             continue
-        period = periods[presence.period_id]
-        if facilities is not None and period.reception.facility_id not in facilities:
+        if facilities is not None and periods[row.period_id].reception.facility_id not in facilities:
             result.errors[presence_id] = _("This facility is not one of yours.")
             continue
-        if presence.state != from_state:
-            result.errors[presence_id] = str(_state_error(presence, rule))
+        item = SimpleNamespace(id=row.id, household_id=row.household_id, child_id=row.child_id,
+                               period_id=row.period_id, unit_id=row.unit_id,
+                               unit=units.get(row.unit_id), date=row.date, state=row.state)
+        if row.state != from_state:
+            result.errors[presence_id] = str(_state_error(item, rule))
             continue
-        history.append(PresenceHistory(presence_id=presence.id, at=now, actor_id=actor_id,
-                                       from_state=presence.state, to_state=to_state,
-                                       reason=reason))
-        presence.state = to_state
-        presence.updated_at = now
-        presence.decided_at = now
-        presence.decided_by_id = actor_id
-        if reason is not None:
-            presence.reason = reason
-        audit.record(actor, audit_action, presence, now, household_id=presence.household_id,
-                     reason=reason)
-        changed.append(presence)
-    session.add_all(history)
+        item.state = to_state
+        changed.append(item)
     result.done = len(changed)
-    if changed:
-        groups = defaultdict(list)
-        for p in changed:
-            groups[(p.household_id, p.child_id, p.period_id)].append(p)
-        addresses = _addresses({p.household_id for p in changed})
-        children = {c.id: c for c in session.scalars(
-            select(Child).where(Child.id.in_({p.child_id for p in changed})))}
-        for (household_id, child_id, period_id), items in groups.items():
-            _email(household_id, template, now, addresses=addresses,
-                   child_name=children[child_id].full_name, lines=_lines(items),
-                   reason=reason or "", **_facility_context(periods[period_id]))
-        if frees:
-            _free_and_promote(now, changed, actor)
+    if not changed:
+        return result
+    changed_ids = [p.id for p in changed]
+    values = dict(state=to_state, updated_at=now, decided_at=now, decided_by_id=actor_id)
+    if reason is not None:
+        values["reason"] = reason
+    session.execute(update(Presence).where(Presence.id.in_(changed_ids),
+                                           Presence.state == from_state)
+                    .values(**values).execution_options(synchronize_session=False))
+    session.execute(insert(PresenceHistory), [
+        dict(presence_id=p.id, at=now, actor_id=actor_id, from_state=from_state,
+             to_state=to_state, reason=reason) for p in changed])
+    details = json.dumps({"reason": reason}, ensure_ascii=False)
+    session.execute(insert(AuditLog), [
+        dict(at=now, actor_id=actor_id, action=audit_action, object_type="Presence",
+             object_id=p.id, household_id=p.household_id, details=details) for p in changed])
+    # The Presence objects already in the session now hold old values.
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, Presence) and obj.id in rows:
+            session.expire(obj)
+    groups = defaultdict(list)
+    for p in changed:
+        groups[(p.household_id, p.child_id, p.period_id)].append(p)
+    addresses = _addresses({p.household_id for p in changed})
+    children = {c.id: c for c in session.scalars(
+        select(Child).where(Child.id.in_({p.child_id for p in changed})))}
+    for (household_id, child_id, period_id), items in groups.items():
+        _email(household_id, template, now, addresses=addresses,
+               child_name=children[child_id].full_name, lines=_lines(items),
+               reason=reason or "", **_facility_context(periods[period_id]))
+    if frees:
+        _free_and_promote(now, changed, actor)
     return result
 
 
