@@ -892,6 +892,11 @@ class FamilyBookingView(BaseView):
             flash(_error_message(error), "danger")
             return redirect(url_for(".summary"))
         _save_draft(None)
+        if result.request is not None:
+            # book() committed: reload the request's days in ONE query rather
+            # than one lazy refresh per expired presence while rendering.
+            db.session.scalars(select(Presence).where(
+                Presence.request_id == result.request.id)).all()
         skipped = [(d, unit_map.get(u), reason) for d, u, reason in (result.skipped or [])]
         return self._render("bookings/wizard_result.html", wizard=wizard, step=4,
                             result=result, skipped=skipped, title=_("New booking"))
