@@ -1,7 +1,7 @@
 """Benchmark of the bookings screens: "Mon planning" month page, and the
 wizard's final "Valider" of a full-year cantine request.
 
-    python -m benchmarks.planning [--sizes 50,5000] [--runs 40] [--database-url URL]
+    python -m benchmarks.planning [--sizes 70,7000] [--runs 40] [--database-url URL]
 
 On the generated dataset (benchmarks.generate / app.demo.generate), grown in
 steps (``--sizes``: total households after each step, about 145 presences a
@@ -219,7 +219,8 @@ def main(argv=None) -> None:
     results["targets"] = {
         "planning_ratio_le_3": all(m["planning_ratio_to_static"] <= 3 for m in measures),
         "planning_flat": results["planning_flatness"] <= 1.5,
-        "valider_le_300ms": results["valider_p95_ms"] <= 300,
+        "valider_median_le_300ms": results["valider_median_ms"] <= 300,
+        "valider_p95_le_300ms": results["valider_p95_ms"] <= 300,
     }
     results["peak_memory_mb"] = peak_memory_mb()
     emit(**results)

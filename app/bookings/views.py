@@ -1199,8 +1199,10 @@ def register_views(appbuilder) -> None:
     """Add the bookings views to the app."""
     appbuilder.add_view_no_menu(FamilyPlanningView())
     appbuilder.add_view_no_menu(FamilyBookingView())
-    staff = {"category": "Staff", "category_label": _l("Bookings"),
-             "category_icon": "fa-calendar"}
+    # One "Staff" category for every agent screen (its label is set by the
+    # first area that registers it; the same here).
+    staff = {"category": "Staff", "category_label": _l("Staff desk"),
+             "category_icon": "fa-briefcase"}
     appbuilder.add_view(StaffBookingQueueView, "StaffBookingQueueView",
                         label=_l("Pending booking requests"), icon="fa-hourglass-half", **staff)
     appbuilder.add_view(StaffCancellationQueueView, "StaffCancellationQueueView",
