@@ -21,7 +21,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import func, select, update
 
 from app.catalogue.models import Slot, SlotDay, Unit, UnitSlot
 from app.core.states import HOLDING_STATES

@@ -55,17 +55,9 @@ from app.core.clock import school_year_label
 from app.core.errors import DomainError, Forbidden, NotFound
 from app.core.models import AuditLog
 from app.core.i18n import format_datetime, format_day
-from app.core.states import HOLDING_STATES, HouseholdStatus, PresenceState, RequestKind
+from app.core.states import HOLDING_STATES, PresenceState, RequestKind
 from app.extensions import db
-from app.families.models import (
-    Child,
-    Document,
-    DocumentType,
-    Guardian,
-    Household,
-    HouseholdChild,
-    SchoolInfo,
-)
+from app.families.models import Child, Guardian, HouseholdChild, SchoolInfo
 from app.notifications.services import queue_email
 
 S = PresenceState
@@ -354,52 +346,14 @@ def _run(fn):
 
 # --- rules -----------------------------------------------------------------
 
-def _local_blockers(household, child, period, now) -> list[str]:
-    """The families rules, used until app.families.services.booking_blockers exists."""
-    problems = []
-    if household.status != HouseholdStatus.VALIDATED.value:
-        problems.append(_("Your household account has not been validated by the service yet."))
-    if not any(g.email and g.email_verified_at for g in household.guardians):
-        problems.append(_("Please confirm your e-mail address before booking."))
-    today = now.date()
-    if period.requires_documents:
-        types = db.session.scalars(select(DocumentType).where(DocumentType.required.is_(True))
-                                   .order_by(DocumentType.position, DocumentType.id)).all()
-        if types:
-            documents = db.session.scalars(select(Document).where(
-                Document.household_id == household.id,
-                Document.state == "accepted")).all()
-            for doc_type in types:
-                ok = any(d.document_type_id == doc_type.id
-                         and (doc_type.scope == "household" or d.child_id == child.id)
-                         and (d.expires_on is None or d.expires_on >= today)
-                         for d in documents)
-                if not ok:
-                    problems.append(_("Missing, unchecked or expired document: %(name)s.",
-                                      name=doc_type.name))
-    if period.requires_school_info:
-        year = school_year_label(max(today, period.start_date))
-        has = db.session.scalar(select(SchoolInfo.id).where(
-            SchoolInfo.child_id == child.id, SchoolInfo.school_year == year))
-        if not has:
-            problems.append(_("Please fill in the school information of %(child)s for %(year)s.",
-                              child=child.full_name, year=year))
-    return problems
-
-
 def booking_blockers(household, child, period, now) -> list[str]:
     """French reasons why this household cannot book this period for this
-    child at all (household not validated, no checked e-mail, required
-    documents missing/expired, school info missing). Delegates to
-    app.families.services.booking_blockers when it exists."""
-    try:
-        from app.families import services as family_services
-    except ImportError:
-        family_services = None
-    function = getattr(family_services, "booking_blockers", None)
-    if function is not None:
-        return [str(p) for p in function(household, child, period, now)]
-    return _local_blockers(household, child, period, now)
+    child at all (household not validated, e-mail not confirmed, required
+    documents missing/expired/refused, school info missing): the families
+    area's rules, app.families.services.booking_blockers."""
+    from app.families.services import booking_blockers as family_blockers
+
+    return [str(reason) for reason in family_blockers(household, child, period, now)]
 
 
 def _is_child_of(household, child) -> bool:
@@ -480,6 +434,29 @@ def check_can_book(actor, now, household, child, period, day) -> None:
                                _levels_by_year(child))
     if problem is not None:
         raise DomainError(problem)
+
+
+def day_problems(actor, now, household, child, period, days) -> dict:
+    """{day: French reason} for the days this child may NOT be booked on
+    (every rule of check_can_book, checked once for the period and then per
+    day: use it rather than check_can_book in a loop, e.g. for a cantine
+    year). An empty dict: every day may be booked."""
+    days = sorted(set(days))
+    if not days:
+        return {}
+    if not _is_child_of(household, child):
+        raise NotFound(_("This child is not part of your household."))
+    problem = _period_problem(actor, now, household, child, period)
+    if problem is not None:
+        return {day: problem for day in days}
+    opening = set(_opening_dates(period.id))
+    levels = _levels_by_year(child)
+    problems = {}
+    for day in days:
+        reason = _day_problem(actor, now, child, period, day, opening, levels)
+        if reason is not None:
+            problems[day] = reason
+    return problems
 
 
 def bookable_periods(household, child, now) -> list:
@@ -620,10 +597,10 @@ def _book(actor, now, household, child, period, selections, comment) -> BookingR
             states[(day, unit_id)] = S.WAITLISTED.value
     if full:
         day, unit_id = full[0]
-        units_by_id = {u.id: u for u in period.units}
         if not period.waitlist_enabled:
             raise DomainError(_("There is no place left on %(day)s for %(unit)s.",
-                                day=format_day(day), unit=units_by_id[unit_id].name))
+                                day=format_day(day),
+                                unit={u.id: u.name for u in period.units}[unit_id]))
         if period.whole_booking:  # the whole stay waits
             states = {key: S.WAITLISTED.value for key in states}
 
@@ -632,18 +609,20 @@ def _book(actor, now, household, child, period, selections, comment) -> BookingR
                       created_by_id=getattr(actor, "id", None), comment=(comment or "").strip())
     session.add(request)
     session.flush()
+    units_by_id = {u.id: u for u in period.units}
     presences = []
     for (day, unit_id), state in states.items():
         presence = Presence(request_id=request.id, household_id=household.id, child_id=child.id,
-                            period_id=period.id, unit_id=unit_id, date=day, state=state,
-                            created_at=now, updated_at=now)
+                            period_id=period.id, unit_id=unit_id, unit=units_by_id[unit_id],
+                            date=day, state=state, created_at=now, updated_at=now)
         if state == S.ACCEPTED.value:
             presence.decided_at = now
         presences.append(presence)
     session.add_all(presences)
     session.flush()
-    session.add_all(PresenceHistory(presence_id=p.id, at=now, actor_id=getattr(actor, "id", None),
-                                    from_state=None, to_state=p.state) for p in presences)
+    session.execute(insert(PresenceHistory), [
+        dict(presence_id=p.id, at=now, actor_id=getattr(actor, "id", None), from_state=None,
+             to_state=p.state) for p in presences])
     for presence in sorted(presences, key=lambda p: (p.date, p.unit_id)):
         {S.ACCEPTED.value: result.accepted, S.PENDING.value: result.pending,
          S.WAITLISTED.value: result.waitlisted}[presence.state].append(presence)
@@ -652,7 +631,6 @@ def _book(actor, now, household, child, period, selections, comment) -> BookingR
                  period_id=period.id, child_id=child.id, accepted=len(result.accepted),
                  pending=len(result.pending), waitlisted=len(result.waitlisted),
                  skipped=len(result.skipped))
-    period.units  # noqa: B018  (loads the units: the e-mail names them)
     _email(household.id, "request", now, number=request.id, child_name=child.full_name,
            lines=_lines(presences), skipped=[format_day(d) for d, _u, _r in result.skipped],
            requires_validation=period.requires_validation, comment=request.comment,

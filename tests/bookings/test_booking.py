@@ -19,7 +19,6 @@ from tests.bookings.conftest import (
     count,
     fill,
     journee,
-    make_family,
     matin,
     outbox,
     set_capacity,

@@ -3,7 +3,6 @@ and period; 1000 acceptances within 2 seconds."""
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 
 import pytest

@@ -228,3 +228,17 @@ def test_cancellation_mixing_pending_and_accepted(family, period):
                                            day=dt.date(2026, 9, 30), state="pending",
                                            household=family.household)
     assert services.ask_cancellation(family.user, NOW, [only_pending]) is None
+
+
+def test_day_problems_checks_many_days_at_once(family, db):
+    period = factories.make_period(booking_deadline_mode="days_before", booking_deadline_days=2,
+                                   booking_deadline_time=dt.time(12, 0),
+                                   requires_documents=False)
+    now = dt.datetime(2026, 9, 14, 13, 0)
+    problems = services.day_problems(family.user, now, family.household, family.child, period,
+                                     [WED, WED2, dt.date(2026, 9, 17), dt.date(2026, 9, 23)])
+    assert set(problems) == {WED, WED2, dt.date(2026, 9, 17)}
+    assert "déjà passé" in problems[WED] and "closes" in problems[WED2]
+    closed = factories.make_period(published=False, requires_documents=False)
+    assert set(services.day_problems(family.user, now, family.household, family.child, closed,
+                                     [dt.date(2026, 9, 23)])) == {dt.date(2026, 9, 23)}
