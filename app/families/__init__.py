@@ -20,8 +20,12 @@ def _no_email() -> bool:
 
 
 def register(app, appbuilder) -> None:
-    from app.families import views
+    from app.families import services, views
     from app.notifications import views as notification_views
+
+    # FAB's own password forms follow the portal's rule (12 characters or more).
+    app.config.setdefault("FAB_PASSWORD_COMPLEXITY_ENABLED", True)
+    app.config.setdefault("FAB_PASSWORD_COMPLEXITY_VALIDATOR", services.fab_password_validator)
 
     views.register_views(appbuilder)
     notification_views.register_views(appbuilder)

@@ -100,6 +100,17 @@ def check_password_rule(password: str, email: str = "") -> None:
         raise DomainError(_l("The password must not be your e-mail address."))
 
 
+def fab_password_validator(password: str) -> None:
+    """FAB_PASSWORD_COMPLEXITY_VALIDATOR: FAB's own password forms (reset my
+    password, users screens) follow the same rule, in French."""
+    from flask_appbuilder.exceptions import PasswordComplexityValidationError
+
+    try:
+        check_password_rule(password)
+    except DomainError as error:
+        raise PasswordComplexityValidationError(str(error.message)) from None
+
+
 def _sm():
     return current_app.appbuilder.sm
 

@@ -887,11 +887,25 @@ class StaffDocumentTypeView(ModelView):
                      "required": _l("Required"),
                      "validity_months": _l("Valid for (months)"), "position": _l("Order")}
     description_columns = {
-        "scope": _l("household: one piece per household; child: one piece per child"),
         "code": _l("\u201cattestation_qf\u201d: accepting it confirms the quotient familial"),
     }
     search_columns = ["name", "code"]
     base_permissions = ["can_list", "can_show", "can_add", "can_edit"]
+    formatters_columns = {"scope": lambda value: str(SCOPE_LABELS.get(value, value))}
+
+    def __init__(self, *args, **kwargs):
+        from wtforms import SelectField
+        from wtforms.validators import DataRequired
+
+        scope = SelectField(_l("For the household or for each child"),
+                            choices=[(k, str(v)) for k, v in SCOPE_LABELS.items()],
+                            validators=[DataRequired()])
+        self.add_form_extra_fields = {"scope": scope}
+        self.edit_form_extra_fields = {"scope": scope}
+        super().__init__(*args, **kwargs)
+
+
+SCOPE_LABELS = {"household": _l("One for the household"), "child": _l("One for each child")}
 
 
 def register_views(appbuilder) -> None:

@@ -223,3 +223,32 @@ def test_agents_see_the_outbox_read_only(client, db, clock, login_as):
     html = text(client.get("/staffoutboxview/list/"))
     assert "x@exemple.test" in html and "Votre compte a été fermé" in html
     assert client.get("/staffoutboxview/add").status_code in (403, 404, 302)
+
+
+def test_agents_set_the_documents_to_provide(client, db, login_as, form_post):
+    login_as("Agent")
+    html = text(client.get("/staffdocumenttypeview/add"))
+    assert "Pour le foyer ou pour chaque enfant" in html and "Un pour chaque enfant" in html
+    form_post("/staffdocumenttypeview/add", {"name": "Carnet de vaccinations", "code": "vaccins",
+                                             "scope": "child", "required": "y",
+                                             "position": "1"})
+    doc_type = db.session.scalar(select(services.DocumentType))
+    assert (doc_type.name, doc_type.scope, doc_type.required) == \
+        ("Carnet de vaccinations", "child", True)
+
+
+def test_fab_own_password_form_follows_the_same_rule(client, db, login_as, form_post):
+    login_as("Famille")
+    response = form_post("/resetmypassword/form", {"password": "court1",
+                                                   "conf_password": "court1"})
+    assert "au moins 12 caractères" in page(response)
+
+
+def test_family_forms_without_csrf_token_are_refused_and_change_nothing(client, db, login_as):
+    household = factories.make_household(city="Mirande")
+    login_as("Famille", household=household)
+    response = client.post("/compte/foyer/coordonnees", data={
+        "address": "1 rue", "postcode": "32000", "city": "Auch"})
+    assert response.status_code == 400 and "Le formulaire a expiré" in page(response)
+    db.session.expire_all()
+    assert db.session.get(Household, household.id).city == "Mirande"
