@@ -179,7 +179,7 @@ class OpeningDay(Model):
     period_id = Column(Integer, ForeignKey("period.id", ondelete="CASCADE"), nullable=False)
     date = Column(Date, nullable=False)
 
-    period = relationship("Period", back_populates="opening_days")
+    period = relationship("Period", back_populates="opening_days", lazy="selectin")
 
     __table_args__ = (UniqueConstraint("period_id", "date", name="uq_opening_day"),)
 
@@ -194,7 +194,7 @@ class Slot(Model):
     capacity = Column(Integer, nullable=False)
     position = Column(Integer, nullable=False, default=0)
 
-    period = relationship("Period", back_populates="slots")
+    period = relationship("Period", back_populates="slots", lazy="selectin")
 
     __table_args__ = (
         UniqueConstraint("period_id", "name", name="uq_slot_name"),
@@ -237,7 +237,7 @@ class Unit(Model):
     end_time = Column(Time, nullable=True)
     position = Column(Integer, nullable=False, default=0)
 
-    period = relationship("Period", back_populates="units")
+    period = relationship("Period", back_populates="units", lazy="selectin")
     slots = relationship("Slot", secondary="unit_slot", order_by="Slot.position",
                          lazy="selectin", viewonly=True)
     tariffs = relationship("Tariff", back_populates="unit", order_by="Tariff.qf_min")
@@ -287,7 +287,7 @@ class Tariff(Model):
     qf_max = Column(Integer, nullable=True)  # None: no upper bound (highest bracket)
     price_cents = Column(Integer, nullable=False)
 
-    unit = relationship("Unit", back_populates="tariffs")
+    unit = relationship("Unit", back_populates="tariffs", lazy="selectin")
 
     __table_args__ = (
         CheckConstraint("price_cents >= 0", name="ck_tariff_price"),

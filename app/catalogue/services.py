@@ -93,3 +93,160 @@ def opening_dates(period_id: int) -> list[dt.date]:
     return list(db.session.scalars(
         select(OpeningDay.date).where(OpeningDay.period_id == period_id)
         .order_by(OpeningDay.date)))
+
+
+# ---------------------------------------------------------------------------
+# Set-up rules used by the catalogue screens (no commit here: the caller's
+# transaction writes everything or nothing).
+
+WEEKDAY_NAMES = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+
+def _errors():
+    from flask_babel import lazy_gettext as _l
+
+    from app.core.errors import DomainError
+
+    return DomainError, _l
+
+
+def check_period_dates(start: dt.date | None, end: dt.date | None) -> None:
+    DomainError, _l = _errors()
+    if start and end and end < start:
+        raise DomainError(_l("The end date must be on or after the start date."))
+
+
+def generate_days(actor, period: Period, now: dt.datetime) -> int:
+    """"Générer les jours d'ouverture": add the missing days; audit; returns how many."""
+    from app.core import audit
+
+    added = generate_opening_days(period)
+    audit.record(actor, "catalogue.generate_days", period, now, added=added)
+    return added
+
+
+def prepare_new_opening_day(period: Period, day: dt.date) -> None:
+    """Check that ``day`` may be added to ``period`` (inside its dates, not there yet)."""
+    DomainError, _l = _errors()
+    if day < period.start_date or day > period.end_date:
+        raise DomainError(_l("This day is outside the dates of the period."))
+    with db.session.no_autoflush:
+        exists = db.session.scalar(select(OpeningDay.id).where(
+            OpeningDay.period_id == period.id, OpeningDay.date == day))
+    if exists:
+        raise DomainError(_l("This day is already an opening day of the period."))
+
+
+def add_slot_days(period: Period, day: dt.date) -> None:
+    """The lockable SlotDay rows of one new opening day."""
+    slot_ids = list(db.session.scalars(select(Slot.id).where(Slot.period_id == period.id)))
+    have = set(db.session.scalars(select(SlotDay.slot_id).where(
+        SlotDay.slot_id.in_(slot_ids), SlotDay.date == day))) if slot_ids else set()
+    db.session.add_all(SlotDay(slot_id=s, date=day) for s in slot_ids if s not in have)
+    db.session.flush()
+
+
+def release_opening_day(opening_day: OpeningDay) -> None:
+    """Before removing an opening day: refused while presences hold places on it;
+    otherwise its SlotDay rows go too."""
+    from sqlalchemy import delete, func
+
+    from app.bookings.models import Presence
+    from app.core.states import HOLDING_STATES
+
+    DomainError, _l = _errors()
+    holding = db.session.scalar(select(func.count(Presence.id)).where(
+        Presence.period_id == opening_day.period_id, Presence.date == opening_day.date,
+        Presence.state.in_(HOLDING_STATES)))
+    if holding:
+        raise DomainError(_l(
+            "This day cannot be removed: %(count)s booking(s) still hold places on it. "
+            "Refuse or cancel them first.", count=holding))
+    slot_ids = select(Slot.id).where(Slot.period_id == opening_day.period_id)
+    db.session.execute(delete(SlotDay).where(SlotDay.slot_id.in_(slot_ids),
+                                             SlotDay.date == opening_day.date))
+
+
+def set_unit_slots(unit, slots) -> None:
+    """Replace the slots a unit takes; every slot must belong to the unit's period."""
+    from sqlalchemy import delete
+    from sqlalchemy.exc import IntegrityError
+
+    from app.catalogue.models import UnitSlot
+
+    DomainError, _l = _errors()
+    if not slots:
+        raise DomainError(_l("Choose at least one slot for this unit."))
+    for slot in slots:
+        if slot.period_id != unit.period_id:
+            raise DomainError(_l(
+                "The slot %(slot)s belongs to another period: a unit can only take the "
+                "slots of its own period.", slot=slot.name))
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+            db.session.execute(delete(UnitSlot).where(UnitSlot.unit_id == unit.id))
+            db.session.add_all(UnitSlot(unit_id=unit.id, slot_id=slot.id,
+                                        period_id=unit.period_id) for slot in slots)
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError(_l(
+            "These slots could not be given to the unit: a unit can only take the slots "
+            "of its own period.")) from None
+    db.session.expire(unit, ["slots"])
+
+
+def check_tariff_bracket(unit_id: int, qf_min: int, qf_max: int | None,
+                         exclude_id: int | None = None) -> None:
+    """QF brackets of one unit must not overlap."""
+    from app.catalogue.models import Tariff
+
+    DomainError, _l = _errors()
+    if qf_min is None or qf_min < 0:
+        raise DomainError(_l("The lower bound of the bracket must be zero or more."))
+    if qf_max is not None and qf_max < qf_min:
+        raise DomainError(_l("The upper bound of the bracket must be at least its lower "
+                             "bound."))
+    upper = qf_max if qf_max is not None else float("inf")
+    with db.session.no_autoflush:
+        others = db.session.scalars(select(Tariff).where(Tariff.unit_id == unit_id)).all()
+    for other in others:
+        if exclude_id is not None and other.id == exclude_id:
+            continue
+        other_upper = other.qf_max if other.qf_max is not None else float("inf")
+        if qf_min <= other_upper and other.qf_min <= upper:
+            shown = (f"{other.qf_min}–{other.qf_max}" if other.qf_max is not None
+                     else f"{other.qf_min}+")
+            raise DomainError(_l(
+                "This bracket overlaps the bracket %(bracket)s of the same unit.",
+                bracket=shown))
+
+
+def staff_facility_ids(user_id: int) -> set[int]:
+    from app.catalogue.models import StaffFacility
+
+    return set(db.session.scalars(select(StaffFacility.facility_id).where(
+        StaffFacility.user_id == user_id)))
+
+
+def assign_facilities(actor, user, facility_ids, now: dt.datetime) -> None:
+    """Set the facilities an agent is limited to (none: every facility)."""
+    from sqlalchemy import delete
+
+    from app.catalogue.models import Facility, StaffFacility
+    from app.core import audit
+
+    DomainError, _l = _errors()
+    wanted = set(int(i) for i in facility_ids)
+    known = set(db.session.scalars(select(Facility.id).where(Facility.id.in_(wanted)))) \
+        if wanted else set()
+    if wanted - known:
+        raise DomainError(_l("Unknown facility."))
+    before = staff_facility_ids(user.id)
+    if before == wanted:
+        return
+    db.session.execute(delete(StaffFacility).where(StaffFacility.user_id == user.id))
+    db.session.add_all(StaffFacility(user_id=user.id, facility_id=f) for f in sorted(wanted))
+    audit.record(actor, "catalogue.assign_facilities", user, now,
+                 before=sorted(before), after=sorted(wanted))
+    db.session.flush()
