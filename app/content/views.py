@@ -181,7 +181,7 @@ class ContentPageView(ModelView):
     add_columns = ["service_kind", "section", "title", "slug", "body", "position",
                    "published_from", "published_until"]
     edit_columns = add_columns
-    search_columns = ["title", "service_kind", "section", "slug", "body"]
+    search_columns = ["title", "service_kind", "slug", "body"]
     order_columns = ["title", "section", "published_from", "published_until", "updated_at"]
     base_order = ("updated_at", "desc")
     formatters_columns = {
@@ -236,7 +236,7 @@ class ContentNewsView(ModelView):
     show_columns = ["title", "body", "facility", "published_from", "published_until"]
     add_columns = ["title", "body", "facility", "published_from", "published_until"]
     edit_columns = add_columns
-    search_columns = ["title", "body", "facility", "published_from"]
+    search_columns = ["title", "body", "facility"]
     order_columns = ["title", "published_from", "published_until"]
     base_order = ("published_from", "desc")
     formatters_columns = {"published_from": _fr_datetime, "published_until": _fr_datetime}
@@ -284,7 +284,7 @@ class ContentDocumentView(ModelView):
     add_columns = ["title", "service_kind", "section", "upload", "published_from",
                    "published_until"]
     edit_columns = add_columns
-    search_columns = ["title", "service_kind", "section", "original_filename"]
+    search_columns = ["title", "service_kind", "original_filename"]
     order_columns = ["title", "section", "published_from", "published_until", "uploaded_at"]
     base_order = ("uploaded_at", "desc")
     formatters_columns = {
