@@ -108,13 +108,21 @@ def test_places_left(period, db):
     assert list(only) == [(journee(period).id, WED2)]
 
 
-def test_expire_command(app, family, period, db):
+def test_expire_command(app, family, period, db, clock):
+    clock.set(dt.datetime(2026, 9, 3, 1, 0))  # the night after Wednesday 2 September
     factories.make_presence(family.child, period=period, unit=journee(period),
                             day=dt.date(2026, 9, 2), state="pending", household=family.household)
     factories.make_presence(family.child, period=period, unit=matin(period),
                             day=dt.date(2026, 9, 2), state="cancel_requested",
                             household=family.household)
+    future = factories.make_presence(family.child, period=period, unit=journee(period),
+                                     day=dt.date(2026, 9, 9), state="pending",
+                                     household=family.household)
     result = app.test_cli_runner().invoke(args=["portail", "expire"])
     assert result.exit_code == 0, result.output
     assert "Demandes de réservation expirées : 1" in result.output
     assert "Demandes d'annulation expirées (les jours restent réservés) : 1" in result.output
+    again = app.test_cli_runner().invoke(args=["portail", "expire"])
+    assert "Demandes de réservation expirées : 0" in again.output
+    db.session.refresh(future)
+    assert future.state == "pending"
