@@ -352,3 +352,23 @@ def test_deleting_a_document_removes_its_file(client, login_as, form_post, app, 
     assert response.status_code == 302
     assert count(app, PublicDocument) == 0
     assert stored not in public_files(app)
+
+
+def test_french_date_field_for_other_screens(app):
+    from flask_appbuilder.forms import DynamicForm
+
+    from app.content.forms import FrenchDateField
+
+    class Form(DynamicForm):
+        day = FrenchDateField("Jour")
+
+    for typed, expected in (("07/09/2026", dt.date(2026, 9, 7)), ("2026-09-07", dt.date(2026, 9, 7)),
+                            ("", None)):
+        with app.test_request_context(method="POST", data={"day": typed}):
+            form = Form(meta={"csrf": False})
+            assert form.validate(), form.errors
+            assert form.day.data == expected
+    with app.test_request_context(method="POST", data={"day": "07/09/2026 08:30"}):
+        form = Form(meta={"csrf": False})
+        assert not form.validate()
+        assert form.day.errors == ["Saisissez une date au format JJ/MM/AAAA (par exemple 07/09/2026)."]

@@ -145,3 +145,31 @@ class SettingsForm(DynamicForm):
         description=_l("Plain text; a blank line starts a new paragraph. "
                        "Leave empty for the default message."),
         validators=[Optional(), Length(max=5000)], widget=BS3TextAreaFieldWidget())
+
+
+class FrenchDateField(FrenchDateTimeField):
+    """A date only: "07/09/2026" or "2026-09-07" (FAB's DatePickerWidget is English-only)."""
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.strftime("%d/%m/%Y") if self.data else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not (valuelist[0] or "").strip():
+            self.data = None
+            return
+        try:
+            moment = services.parse_french_datetime(valuelist[0])
+        except ValueError:
+            moment = None
+        if moment is None or moment.time() != moment.min.time():
+            self.data = None
+            raise ValueError(_("Enter a date as DD/MM/YYYY (for example 07/09/2026)."))
+        self.data = moment.date()
+
+    widget = FrenchDateTimeInput()
+
+    def __call__(self, **kwargs):
+        kwargs.setdefault("placeholder", _("DD/MM/YYYY"))
+        return super().__call__(**kwargs)
