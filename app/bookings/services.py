@@ -565,6 +565,7 @@ def _book(actor, now, household, child, period, selections, comment) -> BookingR
         if existing else {}
     result = BookingResult(request=None)
     todo = []
+    chosen = defaultdict(list)  # day -> units kept in this request
     for day, unit_id in pairs:
         clash = None
         for e_day, e_unit, e_household in existing:
@@ -573,8 +574,12 @@ def _book(actor, now, household, child, period, selections, comment) -> BookingR
             if e_unit == unit_id or set(existing_units.get(e_unit, ())) & set(unit_slots[unit_id]):
                 clash = e_household
                 break
+        if clash is None and any(set(unit_slots[u]) & set(unit_slots[unit_id])
+                                 for u in chosen[day]):
+            clash = household.id  # two options of this request take the same slot that day
         if clash is None:
             todo.append((day, unit_id))
+            chosen[day].append(unit_id)
         elif clash == household.id:
             result.skipped.append((day, unit_id, _("already booked for this child")))
         else:

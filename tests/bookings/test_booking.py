@@ -213,3 +213,10 @@ def test_sejour_full_without_waiting_list_refused(family, db):
                       [(dt.date(2026, 10, 19), sejour.units[0].id),
                        (dt.date(2026, 10, 20), sejour.units[0].id)])
     assert count(Presence) == before
+
+
+def test_two_options_sharing_a_slot_in_one_request(family, period):
+    """JOURNEE and MATIN both take "matin": the child gets only the first."""
+    result = services.book(family.user, NOW, family.household, family.child, period,
+                           [(WED, matin(period).id), (WED, journee(period).id)])
+    assert len(result.pending) == 1 and len(result.skipped) == 1
