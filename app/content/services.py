@@ -294,7 +294,7 @@ def rubrique(code: str, section: str, now: dt.datetime) -> dict | None:
 # --------------------------------------------------------------------------
 # Text of pages and news: plain text, shown escaped
 
-_URL_RE = re.compile(r"(https?://[^\s<]+[^\s<.,;:!?)\]'\"])")
+_URL_RE = re.compile(r"(https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]])")
 
 
 def _inline(text: str) -> Markup:

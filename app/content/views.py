@@ -41,6 +41,7 @@ class HomeView(IndexView):
         kinds = services.service_kinds()
         return self.render_template(
             self.index_template,
+            title=_("Home"),
             service_kinds=kinds,
             facilities=services.active_facilities(),
             news=services.published_news(now, limit=6),
