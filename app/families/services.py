@@ -1013,6 +1013,26 @@ def validation_queue() -> list[tuple[Household, list[str]]]:
     return rows
 
 
+def changes_after_validation(now: dt.datetime, days: int = 30,
+                             limit: int = 100) -> list[tuple]:
+    """(audit entry, household, {field: [old, new]}) of the changes families made
+    to a validated file in the last ``days`` days, newest first."""
+    import json
+
+    from app.core.models import AuditLog
+
+    entries = db.session.scalars(select(AuditLog).where(
+        AuditLog.at >= now - dt.timedelta(days=days), AuditLog.household_id.is_not(None),
+        AuditLog.details.like('%"after_validation": true%'))
+        .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit))
+    rows = []
+    for entry in entries:
+        details = json.loads(entry.details or "{}")
+        rows.append((entry, db.session.get(Household, entry.household_id),
+                     details.get("changes", {})))
+    return rows
+
+
 def closing_households() -> list[Household]:
     return list(db.session.scalars(select(Household).where(
         Household.status == HouseholdStatus.CLOSING.value).order_by(

@@ -44,7 +44,18 @@ from app.families.models import (
     SchoolInfo,
 )
 
-TEMPLATE_GLOBALS = dict(HouseholdStatus=HouseholdStatus, DocumentState=DocumentState,
+def field_label(name: str) -> str:
+    """The French label of a file field, for the agents' history."""
+    for form_class in (forms.ProfileForm, forms.OtherGuardianForm, forms.AddressForm,
+                       forms.HouseholdInfoForm, forms.ChildForm, forms.SchoolInfoForm,
+                       forms.AuthorizedPersonForm):
+        field = getattr(form_class, name, None)
+        if field is not None and hasattr(field, "args") and field.args:
+            return str(field.args[0])
+    return name
+
+
+TEMPLATE_GLOBALS = dict(field_label=field_label, HouseholdStatus=HouseholdStatus, DocumentState=DocumentState,
                         Civility=Civility, FamilySituation=FamilySituation, Sex=Sex,
                         SchoolLevel=SchoolLevel, password_rule=services.PASSWORD_RULE)
 
@@ -243,8 +254,10 @@ class FamilyAccountView(_FamilyBase):
     def household_page(self):
         household = access.current_household()
         guardians = services.guardians_of(household)
-        other = next((g for g in guardians if g.position == 1), None)
+        me = access.guardian_of(current_user)
+        other = next((g for g in guardians if me is None or g.id != me.id), None)
         return self.page("families/household.html", household=household, other=other,
+                         can_edit_other=me is not None and me.position == 0,
                          invite_form=forms.InviteForm(),
                          crumbs=[_crumb(_("My household"))])
 
@@ -749,6 +762,7 @@ class StaffHouseholdQueueView(BaseView):
     @has_access
     def queue(self):
         return self.render("families/staff_queue.html", rows=services.validation_queue(),
+                           changes=services.changes_after_validation(clock.now()),
                            closing=services.closing_households(),
                            documents=services.documents_to_check(),
                            title=_("Families to validate"))

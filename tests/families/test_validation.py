@@ -252,3 +252,17 @@ def test_family_forms_without_csrf_token_are_refused_and_change_nothing(client, 
     assert response.status_code == 400 and "Le formulaire a expiré" in page(response)
     db.session.expire_all()
     assert db.session.get(Household, household.id).city == "Mirande"
+
+
+def test_agents_see_the_changes_made_after_validation(client, db, clock, login_as, switch_to,
+                                                      form_post):
+    household = factories.make_household(quotient_familial=650)
+    login_as("Famille", household=household)
+    form_post("/compte/foyer/informations", {"family_situation": "married",
+                                             "quotient_familial": "820"})
+    switch_to("Agent")
+    queue = text(client.get("/agents/familles/"))
+    assert "Quotient familial : 650 → 820" in queue
+    file = text(client.get(f"/agents/familles/foyer/{household.id}"))
+    assert "Foyer modifié" in file and "après validation" in file
+    assert "Quotient familial : 650 → 820" in file and "attestation à vérifier" in file
