@@ -899,7 +899,8 @@ class FamilyBookingView(BaseView):
                 Presence.request_id == result.request.id)).all()
         skipped = [(d, unit_map.get(u), reason) for d, u, reason in (result.skipped or [])]
         return self._render("bookings/wizard_result.html", wizard=wizard, step=4,
-                            result=result, skipped=skipped, title=_("New booking"))
+                            result=result, skipped=skipped, by_month=_by_month,
+                            title=_("New booking"))
 
     @expose("/nouvelle/abandonner", methods=["POST"])
     @has_access
@@ -911,6 +912,15 @@ class FamilyBookingView(BaseView):
             _save_draft(None)
             flash(_("Your request has been abandoned: nothing was recorded."), "info")
         return redirect(url_for("FamilyPlanningView.index"))
+
+
+def _by_month(presences) -> list[tuple[str, str, int]]:
+    """A long list of days, compactly: [("Septembre 2026", "1, 3, 4, 7", 4), ...]."""
+    months: dict[tuple[int, int], list[int]] = {}
+    for presence in presences:
+        months.setdefault((presence.date.year, presence.date.month), []).append(presence.date.day)
+    return [(format_month(y, m), ", ".join(str(d) for d in sorted(set(days))), len(days))
+            for (y, m), days in sorted(months.items())]
 
 
 def _period_months(period: Period) -> list[tuple[str, str]]:
