@@ -249,3 +249,13 @@ def test_an_expired_form_gives_the_french_400_page_in_the_layout(client, login_a
     page = text = html.unescape(response.get_data(as_text=True))
     assert "Le formulaire a expiré ou a déjà été envoyé." in text
     assert '<html lang="fr">' in page and "Besoin d'aide ?" in page
+
+
+def test_the_home_page_login_form_logs_a_family_in(client, form_post, app, site):
+    with app.app_context():
+        factories.make_user("Famille", email="parent@exemple.test")
+    response = form_post("/login/", {"username": "parent@exemple.test",
+                                     "password": factories.PASSWORD}, page="/")
+    assert response.status_code == 302
+    page = get_text(client, "/")
+    assert "Se déconnecter" in page and 'href="/compte/"' in page
