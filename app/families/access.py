@@ -50,11 +50,22 @@ def is_child_of(household: Household, child_id: int) -> bool:
                                               HouseholdChild.child_id == child_id)) is not None
 
 
+MAX_ID = 2**31 - 1  # an id beyond a 32-bit integer column is no row (not a database error)
+
+
+def valid_id(value) -> int | None:
+    """``value`` as a row id, or None when it cannot be one."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
 def child_of(household: Household, child_id) -> Child:
     """The household's child with this id, or 404 (never another household's)."""
-    try:
-        child_id = int(child_id)
-    except (TypeError, ValueError):
+    child_id = valid_id(child_id)
+    if child_id is None:
         abort(404)
     if not is_child_of(household, child_id):
         abort(404)
@@ -63,9 +74,8 @@ def child_of(household: Household, child_id) -> Child:
 
 def owned_or_404(model, object_id, household: Household):
     """A row of ``model`` that has ``household_id`` equal to the household's, or 404."""
-    try:
-        object_id = int(object_id)
-    except (TypeError, ValueError):
+    object_id = valid_id(object_id)
+    if object_id is None:
         abort(404)
     obj = db.session.get(model, object_id)
     if obj is None or obj.household_id != household.id:

@@ -65,10 +65,6 @@ def _fail(error: DomainError):
     flash(str(error.message), "danger")
 
 
-def _form_errors(form) -> None:
-    """Flash nothing: errors are shown next to their fields."""
-
-
 # ==========================================================================
 # Public: account creation, address check, forgotten password, invitation
 # ==========================================================================
@@ -647,10 +643,8 @@ class FamilyDocumentView(_FamilyBase):
                 for message in errors:
                     flash(str(message), "danger")
             return redirect(url_for("FamilyDocumentView.documents"))
-        try:
-            doc_type = db.session.get(DocumentType, int(form.document_type.data))
-        except (TypeError, ValueError):
-            doc_type = None
+        type_id = access.valid_id(form.document_type.data)
+        doc_type = db.session.get(DocumentType, type_id) if type_id else None
         if doc_type is None:
             abort(404)
         child = None
@@ -728,7 +722,8 @@ AUDIT_LABELS = {
 
 
 def _household_or_404(household_id) -> Household:
-    household = db.session.get(Household, household_id)
+    household_id = access.valid_id(household_id)
+    household = db.session.get(Household, household_id) if household_id else None
     if household is None:
         abort(404)
     return household
@@ -842,7 +837,8 @@ class StaffHouseholdQueueView(BaseView):
             flash(_("Enter the number of the child."), "danger")
             return redirect(url_for("StaffHouseholdQueueView.household",
                                     household_id=_household_or_404(household_id).id))
-        child = db.session.get(Child, form.child_id.data)
+        child_id = access.valid_id(form.child_id.data)
+        child = db.session.get(Child, child_id) if child_id else None
         if child is None:
             flash(_("No child has this number."), "danger")
             return redirect(url_for("StaffHouseholdQueueView.household",
@@ -852,7 +848,8 @@ class StaffHouseholdQueueView(BaseView):
             _("%(name)s is now also linked to this household.", name=child.full_name))
 
     def _document_or_404(self, document_id) -> Document:
-        document = db.session.get(Document, document_id)
+        document_id = access.valid_id(document_id)
+        document = db.session.get(Document, document_id) if document_id else None
         if document is None:
             abort(404)
         return document

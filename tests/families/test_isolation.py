@@ -95,3 +95,14 @@ def test_household_a_gets_403_or_404_on_every_route_with_b_ids(app, client, db, 
     assert "Alphonse" in cells and not any(SECRET in c for c in cells)
     db.session.expire_all()
     assert _snapshot(db, household_b.id) == before
+
+
+def test_ids_too_large_for_the_database_are_404_not_500(client, db, login_as, switch_to):
+    login_as("Famille")
+    huge = 10**12
+    for url in (f"/compte/enfants/{huge}", f"/compte/enfants/{huge}/modifier",
+                f"/compte/documents/{huge}/fichier", f"/compte/scolaire/{huge}"):
+        assert client.get(url).status_code == 404, url
+    switch_to("Agent")
+    for url in (f"/agents/familles/foyer/{huge}", f"/agents/familles/document/{huge}/fichier"):
+        assert client.get(url).status_code == 404, url
