@@ -10,17 +10,32 @@ from __future__ import annotations
 import datetime as dt
 from decimal import InvalidOperation
 
-from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, Select2ManyWidget
+from flask_appbuilder.fieldwidgets import Select2ManyWidget
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, SelectMultipleField, ValidationError
+from wtforms import Field, SelectMultipleField, ValidationError, widgets
 
 from app.core.i18n import format_money, parse_money
+
+
+class TextWidget(widgets.TextInput):
+    """A Bootstrap text input that keeps its own placeholder (FAB's puts the label)."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("class", "form-control")
+        return super().__call__(field, **kwargs)
+
+
+class NumberWidget(widgets.NumberInput):
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("class", "form-control")
+        kwargs.setdefault("style", "max-width: 10em")
+        return super().__call__(field, **kwargs)
 
 
 class _TextField(Field):
     """A text input whose value is parsed by ``parse`` and shown by ``show``."""
 
-    widget = BS3TextFieldWidget()
+    widget = TextWidget()
     message = _l("Not a valid value.")
 
     def __init__(self, label=None, validators=None, placeholder: str = "", **kwargs):

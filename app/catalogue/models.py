@@ -168,6 +168,20 @@ class Period(Model):
         return self.reception.facility
 
     @property
+    def booking_rule(self) -> str:
+        """The booking deadline in words ("2 jour(s) avant à 12:00")."""
+        from app.catalogue.services import describe_deadline
+
+        return describe_deadline(self, "booking_deadline")
+
+    @property
+    def cancel_rule(self) -> str:
+        """The cancellation deadline in words ("jeudi de la semaine précédente à 12:00")."""
+        from app.catalogue.services import describe_deadline
+
+        return describe_deadline(self, "cancel_deadline")
+
+    @property
     def path(self) -> str:
         """"> Établissement > Accueil > Période", as the history shows it."""
         return f"> {self.reception.facility.name} > {self.reception.name} > {self.name}"

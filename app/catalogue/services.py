@@ -110,6 +110,32 @@ def _errors():
     return DomainError, _l
 
 
+def describe_deadline(period: Period, prefix: str) -> str:
+    """A deadline rule in words: "2 jour(s) avant à 12:00", "jeudi de la semaine
+    précédente à 12:00", "Aucun délai". ``prefix``: "booking_deadline" or
+    "cancel_deadline"."""
+    from flask_babel import gettext as _
+
+    from app.core.states import DeadlineMode
+
+    mode = getattr(period, f"{prefix}_mode")
+    at = getattr(period, f"{prefix}_time")
+    at_text = at.strftime("%H:%M") if at else "00:00"
+    if mode == DeadlineMode.DAYS_BEFORE.value:
+        days = getattr(period, f"{prefix}_days")
+        if getattr(period, f"{prefix}_working_days"):
+            return _("%(days)s working day(s) before at %(time)s", days=days, time=at_text)
+        return _("%(days)s day(s) before at %(time)s", days=days, time=at_text)
+    if mode == DeadlineMode.WEEKDAY_BEFORE.value:
+        weekday = WEEKDAY_NAMES[getattr(period, f"{prefix}_weekday")]
+        if getattr(period, f"{prefix}_weeks") == 2:
+            return _("%(weekday)s two weeks before at %(time)s", weekday=weekday,
+                     time=at_text)
+        return _("%(weekday)s of the week before at %(time)s", weekday=weekday,
+                 time=at_text)
+    return _("No deadline")
+
+
 def check_period_dates(start: dt.date | None, end: dt.date | None) -> None:
     DomainError, _l = _errors()
     if start and end and end < start:

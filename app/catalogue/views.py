@@ -14,7 +14,12 @@ from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, ModelView, expose, has_access
 from flask_appbuilder.actions import action
 from flask_appbuilder.fields import QuerySelectField, QuerySelectMultipleField
-from flask_appbuilder.fieldwidgets import Select2ManyWidget, Select2Widget
+from flask_appbuilder.fieldwidgets import (
+    BS3TextAreaFieldWidget,
+    BS3TextFieldWidget,
+    Select2ManyWidget,
+    Select2Widget,
+)
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -34,6 +39,7 @@ from wtforms.validators import (
 
 from app.catalogue import services
 from app.catalogue.forms import (
+    NumberWidget,
     CodeListField,
     FrenchDateField,
     FrenchDateTimeField,
@@ -82,6 +88,8 @@ def _int_field(label, description="", minimum=0, optional=False, maximum=None):
 
 
 class _FrenchIntegerField(IntegerField):
+    widget = NumberWidget()
+
     def process_formdata(self, valuelist):
         if not valuelist or valuelist[0] in (None, ""):
             self.data = None
@@ -212,9 +220,10 @@ class CatalogueFacilityView(CatalogueModelView):
         "active": _l("Inactive facilities are no longer offered to families."),
     }
     add_form_extra_fields = edit_form_extra_fields = {
-        "name": StringField(_l("Facility name"), validators=[required, Length(max=120)]),
+        "name": StringField(widget=BS3TextFieldWidget(), label=_l("Facility name"),
+                            validators=[required, Length(max=120)]),
         "school_zone": SelectField(_l("School holiday zone"), choices=ZONE_CHOICES,
-                                   default="C"),
+                                   default="C", render_kw={"class": "form-control"}),
     }
     formatters_columns = {"active": _yes_no}
 
@@ -252,11 +261,14 @@ class CatalogueServiceKindView(CatalogueModelView):
                             "days only (cantines)."),
     }
     add_form_extra_fields = edit_form_extra_fields = {
-        "code": StringField(_l("Service code"), validators=[required, Regexp(
+        "code": StringField(widget=BS3TextFieldWidget(), label=_l("Service code"),
+                            validators=[required, Regexp(
             r"^[a-z][a-z0-9_]{1,39}$",
             message=_l("Use lower-case letters, digits and underscores only."))]),
-        "name": StringField(_l("Service name"), validators=[required, Length(max=120)]),
+        "name": StringField(widget=BS3TextFieldWidget(), label=_l("Service name"),
+                            validators=[required, Length(max=120)]),
         "billing_basis": SelectField(_l("Billing basis"), choices=BillingBasis.choices(),
+                                     render_kw={"class": "form-control"},
                                      default=BillingBasis.BOOKED.value),
     }
     formatters_columns = {
@@ -280,7 +292,8 @@ class CatalogueReceptionView(CatalogueModelView):
                      "name": _l("Reception name")}
     description_columns = {"name": _l("As families read it, e.g. MERCREDIS.")}
     add_form_extra_fields = edit_form_extra_fields = {
-        "name": StringField(_l("Reception name"), validators=[required, Length(max=120)]),
+        "name": StringField(widget=BS3TextFieldWidget(), label=_l("Reception name"),
+                            validators=[required, Length(max=120)]),
     }
 
 
@@ -308,7 +321,8 @@ class CatalogueSlotView(CatalogueModelView):
     }
     add_form_extra_fields = {
         "period": _period_field(),
-        "name": StringField(_l("Slot name"), validators=[required, Length(max=80)]),
+        "name": StringField(widget=BS3TextFieldWidget(), label=_l("Slot name"),
+                            validators=[required, Length(max=80)]),
         "capacity": _int_field(_l("Places per day")),
         "position": _int_field(_l("Display order"), optional=True),
     }
@@ -359,8 +373,10 @@ class CatalogueUnitView(CatalogueModelView):
     }
     add_form_extra_fields = {
         "period": _period_field(),
-        "name": StringField(_l("Unit name"), validators=[required, Length(max=120)]),
-        "colour": StringField(_l("Colour"), default="#3c8dbc", validators=[required, Regexp(
+        "name": StringField(widget=BS3TextFieldWidget(), label=_l("Unit name"),
+                            validators=[required, Length(max=120)]),
+        "colour": StringField(widget=BS3TextFieldWidget(), label=_l("Colour"),
+                              default="#3c8dbc", validators=[required, Regexp(
             r"^#[0-9A-Fa-f]{6}$", message=_l("Type a colour as # and six hexadecimal "
                                               "digits, e.g. #dd4b39."))]),
         "start_time": TimeTextField(_l("Start time")),
@@ -527,17 +543,21 @@ def _deadline_fields(prefix: str, what) -> dict:
     return {
         f"{prefix}_mode": SelectField(
             _l("%(what)s: rule", what=what), choices=DeadlineMode.choices(),
+            render_kw={"class": "form-control"},
             default=DeadlineMode.NONE.value),
-        f"{prefix}_days": _int_field(_l("%(what)s: number of days before", what=what),
-                                     maximum=365),
+        f"{prefix}_days": _FrenchIntegerField(
+            _l("%(what)s: number of days before", what=what), default=0,
+            validators=[Optional(), NumberRange(min=0, max=365, message=_l(
+                "Type a whole number between %(min)s and %(max)s."))]),
         f"{prefix}_working_days": BooleanField(
             _l("%(what)s: count working days only", what=what)),
         f"{prefix}_weekday": SelectField(
             _l("%(what)s: weekday", what=what), choices=[(int(v), l) for v, l in
                                                          WEEKDAY_CHOICES],
-            coerce=int, default=0),
+            coerce=int, default=0, render_kw={"class": "form-control"}),
         f"{prefix}_weeks": SelectField(_l("%(what)s: which week", what=what),
-                                       choices=WEEKS_CHOICES, coerce=int, default=1),
+                                       choices=WEEKS_CHOICES, coerce=int, default=1,
+                                       render_kw={"class": "form-control"}),
         f"{prefix}_time": TimeTextField(_l("%(what)s: at (time)", what=what),
                                         validators=[_deadline_time_check(prefix)]),
     }
@@ -553,8 +573,9 @@ PERIOD_FIELDS = {
             .order_by(Reception.facility_id, Reception.name)).unique().all(),
         get_pk_func=lambda r: r.id, get_label=str, widget=Select2Widget(),
         validators=[required]),
-    "name": StringField(_l("Period name"), validators=[required, Length(max=160)]),
-    "description": TextAreaField(_l("Period description")),
+    "name": StringField(widget=BS3TextFieldWidget(), label=_l("Period name"),
+                        validators=[required, Length(max=160)]),
+    "description": TextAreaField(_l("Period description"), widget=BS3TextAreaFieldWidget()),
     "start_date": FrenchDateField(_l("First day"), validators=[required]),
     "end_date": FrenchDateField(_l("Last day"), validators=[required, _end_after_start]),
     "weekdays": CodeListField(_l("Days of the week"), choices=WEEKDAY_CHOICES,
@@ -619,26 +640,6 @@ PERIOD_DESCRIPTIONS = {
 }
 
 
-def _deadline_text(period: Period, prefix: str) -> str:
-    """"2 jours avant à 12:00" / "jeudi de la semaine précédente à 12:00"."""
-    mode = getattr(period, f"{prefix}_mode")
-    at = getattr(period, f"{prefix}_time")
-    at_text = at.strftime("%H:%M") if at else ""
-    if mode == DeadlineMode.DAYS_BEFORE.value:
-        days = getattr(period, f"{prefix}_days")
-        if getattr(period, f"{prefix}_working_days"):
-            return _("%(days)s working day(s) before at %(time)s", days=days, time=at_text)
-        return _("%(days)s day(s) before at %(time)s", days=days, time=at_text)
-    if mode == DeadlineMode.WEEKDAY_BEFORE.value:
-        weekday = str(WEEKDAY_CHOICES[getattr(period, f"{prefix}_weekday")][1]).lower()
-        if getattr(period, f"{prefix}_weeks") == 2:
-            return _("%(weekday)s two weeks before at %(time)s", weekday=weekday,
-                     time=at_text)
-        return _("%(weekday)s of the week before at %(time)s", weekday=weekday,
-                 time=at_text)
-    return _("No deadline")
-
-
 class CataloguePeriodView(CatalogueModelView):
     datamodel = FrenchInterface(Period)
     list_title = _l("Opening periods")
@@ -672,11 +673,10 @@ class CataloguePeriodView(CatalogueModelView):
     show_fieldsets = [
         (_l("Period"), {"fields": _general}),
         (_l("Who may book"), {"fields": _who}),
-        (_l("Booking rules"), {"fields": ["booking_opens_at", "booking_deadline_mode",
-                                          "booking_deadline_time", "requires_validation",
-                                          "whole_booking", "waitlist_enabled"]}),
-        (_l("Cancellation rules"), {"fields": ["cancel_deadline_mode",
-                                               "cancel_deadline_time"]}),
+        (_l("Booking rules"), {"fields": ["booking_opens_at", "booking_rule",
+                                          "requires_validation", "whole_booking",
+                                          "waitlist_enabled"]}),
+        (_l("Cancellation rules"), {"fields": ["cancel_rule"]}),
     ]
     related_views = [CatalogueSlotView, CatalogueUnitView, CatalogueOpeningDayView]
     formatters_columns = {
@@ -695,6 +695,9 @@ class CataloguePeriodView(CatalogueModelView):
     }
 
     def _check(self, item):
+        for prefix in ("booking_deadline", "cancel_deadline"):
+            if getattr(item, f"{prefix}_days") is None:
+                setattr(item, f"{prefix}_days", 0)
         try:
             services.check_period_dates(item.start_date, item.end_date)
             if item.weekdays is None:
@@ -827,12 +830,14 @@ def _complete_fields(view) -> None:
             column = table.c[name]
             label = labels.get(name, name)
             if isinstance(column.type, Boolean):
-                fields[name] = BooleanField(label)
+                default = bool(column.default.arg) if column.default is not None else False
+                fields[name] = BooleanField(label, default=default)
             elif isinstance(column.type, Text):
-                fields[name] = TextAreaField(label, validators=[Optional()])
+                fields[name] = TextAreaField(label, validators=[Optional()],
+                                             widget=BS3TextAreaFieldWidget())
             elif isinstance(column.type, String) and column.default is not None \
                     and column.default.arg == "":
-                fields[name] = StringField(label, validators=[
+                fields[name] = StringField(label, widget=BS3TextFieldWidget(), validators=[
                     Optional(), Length(max=column.type.length or 10000)])
         for name, field in fields.items():
             text = descriptions.get(name)

@@ -25,7 +25,6 @@ from app.catalogue.models import Slot
 from app.catalogue.services import opening_dates
 from app.core import clock
 from app.core.states import (
-    COLLEGE_LEVELS,
     ELEMENTAIRE_LEVELS,
     MATERNELLE_LEVELS,
     HouseholdStatus,
