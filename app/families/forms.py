@@ -4,6 +4,7 @@ French; the services apply the rules."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -115,7 +116,21 @@ def _choices(enum_cls, blank=True):
     return ([("", "—")] if blank else []) + items
 
 
-class RegistrationForm(FlaskForm):
+class BaseForm(FlaskForm):
+    """Refuses control characters (a NUL byte is not text: PostgreSQL rejects it)."""
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for field in self:
+            data = field.data
+            if isinstance(data, str) and re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", data):
+                field.errors = list(field.errors) + [
+                    str(_l("This field contains a character that is not allowed."))]
+                valid = False
+        return valid
+
+
+class RegistrationForm(BaseForm):
     email = EmailField(_l("E-mail address"), filters=[_strip], validators=[
         required(), length(200), Regexp(EMAIL_PATTERN, message=BAD_EMAIL)])
     password = PasswordField(_l("Password"), validators=[required(), PasswordRule()])
@@ -123,25 +138,25 @@ class RegistrationForm(FlaskForm):
         required(), EqualTo("password", message=_l("The two passwords are different."))])
 
 
-class EmailOnlyForm(FlaskForm):
+class EmailOnlyForm(BaseForm):
     email = EmailField(_l("E-mail address"), filters=[_strip], validators=[
         required(), length(200), Regexp(EMAIL_PATTERN, message=BAD_EMAIL)])
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(BaseForm):
     password = PasswordField(_l("New password"), validators=[required(), PasswordRule()])
     confirm = PasswordField(_l("Confirm the password"), validators=[
         required(), EqualTo("password", message=_l("The two passwords are different."))])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current = PasswordField(_l("Current password"), validators=[required()])
     password = PasswordField(_l("New password"), validators=[required(), PasswordRule()])
     confirm = PasswordField(_l("Confirm the password"), validators=[
         required(), EqualTo("password", message=_l("The two passwords are different."))])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     civility = FrenchSelectField(_l("Civility"), choices=[], validators=[required()])
     last_name = StringField(_l("Last name"), validators=[required(), length(100)])
     first_name = StringField(_l("First name"), validators=[required(), length(100)])
@@ -167,7 +182,7 @@ class OtherGuardianForm(ProfileForm):
         length(30), Regexp(PHONE_RE, message=BAD_PHONE)])
 
 
-class AddressForm(FlaskForm):
+class AddressForm(BaseForm):
     address = StringField(_l("Address"), validators=[required(), length(200)])
     address_extra = StringField(_l("Address (continued)"), validators=[length(200)])
     postcode = StringField(_l("Postcode"), validators=[
@@ -177,7 +192,7 @@ class AddressForm(FlaskForm):
         length(30), Regexp(PHONE_RE, message=BAD_PHONE)])
 
 
-class HouseholdInfoForm(FlaskForm):
+class HouseholdInfoForm(BaseForm):
     family_situation = FrenchSelectField(_l("Family situation"), choices=[], validators=[required()])
     benefits_regime = FrenchSelectField(_l("Benefits scheme"), choices=[], validators=[Optional()])
     allocataire_number = StringField(_l("Allocataire number (CAF/MSA)"), validators=[
@@ -195,7 +210,7 @@ class HouseholdInfoForm(FlaskForm):
                                         ("AUTRE", str(_l("Other scheme")))]
 
 
-class ChildForm(FlaskForm):
+class ChildForm(BaseForm):
     last_name = StringField(_l("Last name"), validators=[required(), length(100)])
     first_name = StringField(_l("First name"), validators=[required(), length(100)])
     birth_date = FrenchDateField(_l("Date of birth"), validators=[
@@ -217,14 +232,14 @@ class ChildForm(FlaskForm):
         self.sex.choices = _choices(Sex)
 
 
-class AuthorizedPersonForm(FlaskForm):
+class AuthorizedPersonForm(BaseForm):
     name = StringField(_l("Full name"), validators=[required(), length(200)])
     phone = StringField(_l("Phone"), validators=[
         required(), length(30), Regexp(PHONE_RE, message=BAD_PHONE)])
     relationship_to_child = StringField(_l("Relationship"), validators=[length(60)])
 
 
-class SchoolInfoForm(FlaskForm):
+class SchoolInfoForm(BaseForm):
     school_year = FrenchSelectField(_l("School year"), choices=[], validators=[required()])
     school_name = StringField(_l("School"), validators=[required(), length(200)])
     level = FrenchSelectField(_l("Level"), choices=[], validators=[required()])
@@ -235,32 +250,32 @@ class SchoolInfoForm(FlaskForm):
         self.level.choices = _choices(SchoolLevel)
 
 
-class DocumentUploadForm(FlaskForm):
+class DocumentUploadForm(BaseForm):
     document_type = HiddenField(validators=[required()])
     child = HiddenField()
     file = FileField(_l("File (PDF, JPEG or PNG, 10 MB at most)"),
                      validators=[DataRequired(message=_l("Choose a file to send."))])
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(BaseForm):
     accept = BooleanField(_l("I certify that the information given is accurate and I accept "
                              "the validation conditions of the service."))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(BaseForm):
     email = EmailField(_l("E-mail address of the other responsable"), filters=[_strip], validators=[
         required(), length(200), Regexp(EMAIL_PATTERN, message=BAD_EMAIL)])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """A form with only its CSRF token (buttons that change something)."""
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BaseForm):
     reason = TextAreaField(_l("Reason (the family will read it)"), validators=[
         required(), length(2000)])
 
 
-class LinkChildForm(FlaskForm):
+class LinkChildForm(BaseForm):
     child_id = FrenchIntegerField(_l("Number of the child (shown in the other household's file)"),
                             validators=[InputRequired(message=REQUIRED)])

@@ -40,7 +40,9 @@ class PortailAuthDBView(AuthDBView):
             return redirect(self._next_for(g.user))
         form = LoginForm_db()
         if form.validate_on_submit():
-            user = self.appbuilder.sm.auth_user_db(form.username.data, form.password.data)
+            typed = (form.username.data or "") + (form.password.data or "")
+            user = None if "\x00" in typed else self.appbuilder.sm.auth_user_db(
+                form.username.data, form.password.data)
             if not user:
                 flash(str(self.invalid_login_message), "warning")
                 next_url = request.args.get("next", "")

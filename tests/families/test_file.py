@@ -225,3 +225,21 @@ def test_closure_request_then_agent_confirms_and_login_is_disabled(
     assert db.session.get(Household, household.id).status == "closed"
     assert db.session.get(app.appbuilder.sm.user_model, user.id).active is False
     assert db.session.get(Household, household.id) is not None  # nothing deleted
+
+
+def test_control_characters_are_refused_in_french_not_a_database_error(
+        client, db, login_as, form_post):
+    _new_family(login_as, db)
+    response = form_post("/compte/enfants/ajouter", {"last_name": "Te\x00st",
+                                                     "first_name": "Paul",
+                                                     "birth_date": "2021-03-14", "sex": "M"})
+    assert response.status_code == 200
+    assert "Ce champ contient un caractère non autorisé." in page(response)
+    assert db.session.scalar(select(Child.id)) is None
+    from flask import g
+
+    client.get("/logout/")
+    g.pop("_login_user", None)
+    login = form_post("/login/", {"username": "x\x00@exemple.test", "password": "x"},
+                      follow_redirects=True)
+    assert login.status_code == 200 and "Adresse e-mail ou mot de passe incorrect" in page(login)
