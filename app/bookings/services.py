@@ -909,6 +909,15 @@ def expire(now) -> dict:
     "cancel_expired": m}."""
     def run():
         today = now.date()
+        # Same lock as every other transition of these days, taken first.
+        keys = db.session.execute(
+            select(Presence.period_id, Presence.date).where(
+                Presence.date < today,
+                Presence.state.in_((S.PENDING.value, S.CANCEL_REQUESTED.value))).distinct()).all()
+        by_period = defaultdict(set)
+        for period_id, day in keys:
+            by_period[period_id].add(day)
+        _lock_days(by_period)
         rows = db.session.scalars(
             select(Presence).where(Presence.date < today, Presence.state.in_(
                 (S.PENDING.value, S.CANCEL_REQUESTED.value)))
