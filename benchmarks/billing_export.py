@@ -8,7 +8,10 @@ against openpyxl write-only writing the same rows alone, in the same run.
   formula guard, totals;
 - "baseline": the same rows, already in memory, appended as they are to an
   openpyxl write-only sheet and saved.
-Runs alternate (export, baseline, export, …); the ratio is of the medians.
+Runs alternate (export, baseline, export, …); the ratio is of the median
+wall-clock times; ``cpu_ratio`` is the same with this process's CPU time
+(steadier on a shared machine; with SQLite it includes the database work,
+with PostgreSQL the server's share is not counted).
 Targets: ratio ≤ 1.3, peak memory ≤ 300 MB. The peak memory of the export is
 read before the baseline's rows are loaded into memory. Ends with one JSON
 line.
@@ -19,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+import time
 
 from benchmarks.billing_common import largest_month, prepare, seed_attendance
 from benchmarks.common import Stopwatch, emit, median, peak_memory_mb
@@ -73,9 +77,11 @@ def main(argv=None) -> None:
             seeded = seed_attendance(year, month)
             db.session.remove()
 
-            export_times, baseline_times = [], []
+            export_times, baseline_times, export_cpu, baseline_cpu = [], [], [], []
+            cpu = time.process_time()
             with Stopwatch() as watch:
                 rows_written = _export(year, month, export_path)
+            export_cpu.append(time.process_time() - cpu)
             export_times.append(watch.seconds)
             export_peak = peak_memory_mb()
             db.session.remove()
@@ -83,16 +89,21 @@ def main(argv=None) -> None:
             rows = list(detail_rows(year, month))
             headers = [f"col{i}" for i in range(len(rows[0]) if rows else 1)]
             for run in range(max(1, args.repeat)):
+                cpu = time.process_time()
                 with Stopwatch() as watch:
                     _baseline(rows, headers, baseline_path)
+                baseline_cpu.append(time.process_time() - cpu)
                 baseline_times.append(watch.seconds)
                 if run + 1 < args.repeat:
+                    cpu = time.process_time()
                     with Stopwatch() as watch:
                         _export(year, month, export_path)
+                    export_cpu.append(time.process_time() - cpu)
                     export_times.append(watch.seconds)
                     db.session.remove()
             database = db.engine.dialect.name
     ratio = median(export_times) / median(baseline_times) if baseline_times else None
+    cpu_ratio = median(export_cpu) / median(baseline_cpu) if baseline_cpu else None
     emit(benchmark="billing_export", database=database, generated_households=generated,
          month=f"{year}-{month:02d}", presences_in_month=presences, attendance_seeded=seeded,
          rows=rows_written, export_median_seconds=round(median(export_times), 2),
@@ -100,6 +111,9 @@ def main(argv=None) -> None:
          export_seconds=[round(t, 2) for t in export_times],
          baseline_seconds=[round(t, 2) for t in baseline_times],
          ratio=round(ratio, 3) if ratio else None, target_ratio=TARGET_RATIO,
+         cpu_ratio=round(cpu_ratio, 3) if cpu_ratio else None,
+         export_cpu_seconds=[round(t, 2) for t in export_cpu],
+         baseline_cpu_seconds=[round(t, 2) for t in baseline_cpu],
          export_peak_memory_mb=export_peak, peak_memory_mb=peak_memory_mb(),
          target_memory_mb=TARGET_MEMORY_MB,
          within_target=bool(ratio and ratio <= TARGET_RATIO

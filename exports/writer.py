@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -186,15 +187,48 @@ class WorkbookWriter:
             return datetime
 
         def integer(value):
-            if value is None:
-                return None
+            # whole numbers read well in the General format: no style, so
+            # openpyxl keeps reusing one cell (its fast path)
+            if value is None or border is None:
+                return value
             template.value = int(value)
             return template
         return integer
 
+    @staticmethod
+    def _fast_rows(ws):
+        """openpyxl's WriteOnlyWorksheet._values_to_row without its slow path.
+
+        openpyxl tries to store each cell object it is given as a *value*,
+        catches the ValueError, then uses the cell, and makes a new cell after
+        every styled one. Our styled cells are per-column templates that are
+        written at once, so they are passed through as they are; plain values
+        go through one reused cell as in openpyxl (a value that gets a style,
+        e.g. a date, gets a new cell after it, as there).
+        """
+        def values_to_row(values, row_idx):
+            cell = WriteOnlyCell(ws)
+            for col_idx, value in enumerate(values, 1):
+                if value is None:
+                    continue
+                if isinstance(value, Cell):
+                    value.column = col_idx
+                    value.row = row_idx
+                    yield value
+                    continue
+                cell.value = value
+                cell.column = col_idx
+                cell.row = row_idx
+                yield cell
+                if cell.has_style:
+                    cell = WriteOnlyCell(ws)
+        return values_to_row
+
     # -- sheets -----------------------------------------------------------
     def add(self, sheet: Sheet) -> Sheet:
         ws = self.workbook.create_sheet(sheet_title(sheet.title, self._titles))
+        if hasattr(ws, "_values_to_row"):
+            ws._values_to_row = self._fast_rows(ws)
         columns = list(sheet.columns)
         last_letter = get_column_letter(len(columns))
         for index, col in enumerate(columns, 1):
