@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.cli import portail_cli
 
@@ -32,12 +33,20 @@ ERROR_TEXTS = {
 
 
 def render_error(code: int, text=None):
-    return render_template(
-        "portail/error.html",
-        code=code,
-        title=ERROR_TITLES.get(code, ERROR_TITLES[500]),
-        text=text or ERROR_TEXTS.get(code, ERROR_TEXTS[500]),
-    ), code
+    context = dict(code=code, title=ERROR_TITLES.get(code, ERROR_TITLES[500]),
+                   text=text or ERROR_TEXTS.get(code, ERROR_TEXTS[500]))
+    try:
+        return render_template("portail/error.html", **context), code
+    except SQLAlchemyError:
+        # The database itself is failing: the layout's menu, user and footer
+        # read it. Draw the same French page without them (offline=True).
+        from app.extensions import db
+
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
+        return render_template("portail/error.html", offline=True, **context), code
 
 
 def register(app, appbuilder) -> None:
