@@ -407,8 +407,9 @@ class FamilyPlanningView(BaseView):
                             Presence.child_id == presence.child_id,
                             Presence.period_id == presence.period_id,
                             Presence.date >= start, Presence.date <= end,
-                            Presence.state.in_(HOLDING_STATES),
-                            Presence.state != PresenceState.CANCEL_REQUESTED.value)
+                            Presence.state.in_((PresenceState.PENDING.value,
+                                                PresenceState.ACCEPTED.value,
+                                                PresenceState.WAITLISTED.value)))
                         .order_by(Presence.date, Presence.unit_id)))
                     if not chosen:
                         flash(_("No booked day to cancel between these dates."), "warning")

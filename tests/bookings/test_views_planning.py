@@ -244,3 +244,22 @@ def test_cancel_past_the_deadline_says_why(db, client, clock, family):
     assert "alert-danger" in page
     db.session.expire_all()
     assert db.session.get(Presence, presence.id).state == "accepted"
+
+
+def test_cantine_cannot_be_cancelled_online_and_the_page_says_whom_to_call(db, client, now,
+                                                                          family):
+    kind = factories.make_service_kind(code="cantine", name="Cantines", allows_cancellation=False)
+    period = factories.make_period(name="CANTINE", service_kind=kind, weekdays="0,1,3,4",
+                                   requires_documents=False,
+                                   units=(("REPAS", "#27ae60", ("repas",)),))
+    day = dt.date(2026, 9, 14)
+    presence = factories.make_presence(family.child, period=period, day=day, state="accepted",
+                                       household=family.household)
+    _login(client, family)
+    url = f"/compte/planning/presence/{presence.id}/annulation"
+    token = csrf_token_from(_text(client.get(url)))
+    page = _text(client.post(url, data={"csrf_token": token, "scope": "one", "confirm": "1"}))
+    alert = page[page.index("alert-danger"):page.index("</div>", page.index("alert-danger"))]
+    assert period.reception.facility.phone in alert or period.reception.facility.name in alert
+    db.session.expire_all()
+    assert db.session.get(Presence, presence.id).state == "accepted"
