@@ -565,17 +565,25 @@ def _latency(samples) -> dict:
 # --------------------------------------------------------------------------
 
 def run_rush(database_url: str, parents: int = 300, places: int = 40, pool: int = 100,
-             workers: int = 4, login_window: float = 60.0, think: float = 0.0,
+             workers: int = 4, login_window: float = 120.0, think: float = 0.0,
              max_seconds: float = 600.0, agents_validate: bool = False, clicks: str = "recopy",
-             log=lambda message: print(message, file=sys.stderr, flush=True)) -> dict:
+             cli_migrate: bool = True, log=lambda message: print(message, file=sys.stderr, flush=True)) -> dict:
     """Run the rush against ``database_url`` (an existing PostgreSQL or SQLite
     database); returns the figures (the JSON line's content)."""
     started = time.monotonic()
     load_start = round(os.getloadavg()[0], 2)
     hard_deadline = started + max_seconds
     log(f"rush: migrating {database_url.rsplit('@', 1)[-1]}")
-    migrate(database_url)
+    if cli_migrate:
+        migrate(database_url)
     app = _app(database_url)
+    if not cli_migrate:  # the same two steps, in this process (quicker: the short test)
+        from app.core.cli import sync_permissions, upgrade_database
+
+        with app.app_context():
+            upgrade_database()
+            sync_permissions()
+    timings = {"migrate_s": round(time.monotonic() - started, 1)}
     with app.app_context():
         from app.extensions import db
 
@@ -595,7 +603,9 @@ def run_rush(database_url: str, parents: int = 300, places: int = 40, pool: int 
     month = f"{setup.days[0]:%Y-%m}"
     with Gunicorn(database_url, workers=workers) as server:
         log(f"rush: gunicorn ({workers} workers) on {HOST}:{server.port}")
+        booting = time.monotonic()
         server.wait_ready()
+        timings["gunicorn_start_s"] = round(time.monotonic() - booting, 1)
         browsers = [Browser(server.port, source_ip(i), stats, budget)
                     for i in range(parents)]
 
@@ -684,6 +694,7 @@ def run_rush(database_url: str, parents: int = 300, places: int = 40, pool: int 
         "loadavg_1min_end": round(os.getloadavg()[0], 2),
         "pool": pool,
         "think_s": think,
+        **timings,
         "prepare_s": round(prep_seconds, 1),
         "login_window_s": login_window,
         "login_s": round(login_seconds, 1),
@@ -734,10 +745,11 @@ def main(argv=None) -> int:
     parser.add_argument("--places", type=int, default=40, help="places per day")
     parser.add_argument("--pool", type=int, default=100, help="client threads")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    parser.add_argument("--login-window", type=float, default=60.0,
+    parser.add_argument("--login-window", type=float, default=120.0,
                         help="seconds over which the parents log in before the opening")
-    parser.add_argument("--think", type=float, default=0.0,
-                        help="seconds a parent waits between two clicks")
+    parser.add_argument("--think", type=float, default=2.0,
+                        help="seconds a parent waits between two clicks (0: none, the "
+                             "pool's threads then hammer the server back to back)")
     parser.add_argument("--max-seconds", type=float, default=600.0,
                         help="hard limit of the whole run")
     parser.add_argument("--clicks", choices=("recopy", "days"), default="recopy",
