@@ -73,6 +73,20 @@ def state_icon(state: str) -> tuple[str, str]:
     return ICONS.get(state, ("fa-solid fa-circle-question", PresenceState.label_of(state)))
 
 
+def _icons():
+    """``state_icon`` with the labels translated once for the request (a
+    month page asks for them once per bar)."""
+    table = {key: (icon, str(label)) for key, (icon, label) in ICONS.items()}
+
+    def lookup(state: str) -> tuple[str, str]:
+        found = table.get(state)
+        if found is None:
+            found = table[state] = ("fa-solid fa-circle-question", PresenceState.label_of(state))
+        return found
+
+    return lookup
+
+
 # --- small helpers -------------------------------------------------------
 
 def _month_arg(default: dt.date) -> tuple[int, int]:
@@ -285,7 +299,7 @@ class FamilyPlanningView(BaseView):
             prev_url=url_for(".index", mois=f"{prev_year}-{prev_month:02d}", **filter_args),
             next_url=url_for(".index", mois=f"{next_year}-{next_month:02d}", **filter_args),
             children=children, child_ids=child_ids, show_cancelled=show_cancelled,
-            show_others=show_others, legend=LEGEND, state_icon=state_icon,
+            show_others=show_others, legend=LEGEND, state_icon=_icons(),
             weekday_names=_weekday_names(), child_display=_child_display)
 
     @expose("/historique")
@@ -307,7 +321,7 @@ class FamilyPlanningView(BaseView):
         return self.render_template(
             "bookings/history.html", title=_("Booking history"), account_url=_account_url(),
             rows=rows, total=total, page=page, pages=pages, per_page=per_page,
-            first=first, last=last, state_icon=state_icon, history_mark=_history_mark,
+            first=first, last=last, state_icon=_icons(), history_mark=_history_mark,
             dates_text=_dates_text)
 
     @expose("/historique/<int:request_id>")
@@ -324,7 +338,7 @@ class FamilyPlanningView(BaseView):
             abort(404)
         return self.render_template(
             "bookings/request_detail.html", title=_("Request details"),
-            account_url=_account_url(), details=details, state_icon=state_icon)
+            account_url=_account_url(), details=details, state_icon=_icons())
 
     @expose("/presence/<int:presence_id>")
     @has_access
@@ -336,7 +350,7 @@ class FamilyPlanningView(BaseView):
         presence = owned_or_404(Presence, presence_id, household)
         return self.render_template(
             "bookings/presence.html", title=_("Presence details"), account_url=_account_url(),
-            presence=presence, state_icon=state_icon, edit=False,
+            presence=presence, state_icon=_icons(), edit=False,
             child_display=_child_display)
 
     @expose("/presence/<int:presence_id>/modifier")
@@ -354,7 +368,7 @@ class FamilyPlanningView(BaseView):
             .order_by(Presence.id)))
         return self.render_template(
             "bookings/presence.html", title=_("View/Edit this booking"),
-            account_url=_account_url(), presence=presence, state_icon=state_icon, edit=True,
+            account_url=_account_url(), presence=presence, state_icon=_icons(), edit=True,
             same_day=same_day, form=RemoveDayForm(), child_display=_child_display,
             can_cancel=presence.state == PresenceState.ACCEPTED.value,
             can_withdraw=presence.state in (PresenceState.PENDING.value,
@@ -426,7 +440,7 @@ class FamilyPlanningView(BaseView):
                     return self.render_template(
                         "bookings/cancel.html", title=_("Ask for cancellation"),
                         account_url=_account_url(), presence=presence, form=form,
-                        chosen=chosen, state_icon=state_icon, child_display=_child_display)
+                        chosen=chosen, state_icon=_icons(), child_display=_child_display)
                 flash(_("Your cancellation request has been recorded. A summary e-mail "
                         "will be sent to you."), "success")
                 return redirect(url_for(".index", mois=f"{presence.date:%Y-%m}",
@@ -436,7 +450,7 @@ class FamilyPlanningView(BaseView):
             flash(_("Please check the form."), "danger")
         return self.render_template(
             "bookings/cancel.html", title=_("Ask for cancellation"), account_url=_account_url(),
-            presence=presence, form=form, chosen=chosen, state_icon=state_icon,
+            presence=presence, form=form, chosen=chosen, state_icon=_icons(),
             child_display=_child_display)
 
     @expose("/presence/<int:presence_id>/recopier", methods=["POST"])
@@ -520,7 +534,7 @@ class FamilyBookingView(BaseView):
         return self.render_template(
             template, account_url=_account_url(), step=step, wizard=wizard,
             wizard_child=child, wizard_period=period, child_display=_child_display,
-            state_icon=state_icon, **kwargs)
+            state_icon=_icons(), **kwargs)
 
     def _restart(self, message=None):
         if message:
@@ -1049,7 +1063,7 @@ class _StaffQueue(BaseView):
         return self.render_template(
             self.template, title=title, heading=heading, rows=rows, total=total, page=page,
             pages=pages, left=left, unlimited=capacity.UNLIMITED, filters=filters,
-            form=QueueActionForm(), state_icon=state_icon, child_display=_child_display,
+            form=QueueActionForm(), state_icon=_icons(), child_display=_child_display,
             endpoint=f"{type(self).__name__}.index",
             action_endpoint=f"{type(self).__name__}.act",
             cancellation=self.state == PresenceState.CANCEL_REQUESTED.value)
