@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable
 
 from flask import send_file
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, select
+from sqlalchemy import exists, select
 
 from app.bookings.models import Presence, Request
 from app.catalogue.models import Facility, Period, Reception, Unit

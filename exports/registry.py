@@ -11,7 +11,7 @@ both.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l

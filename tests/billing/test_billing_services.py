@@ -308,3 +308,36 @@ def test_concurrent_credit_notes_take_distinct_consecutive_numbers(app, db, setu
     numbers = sorted(db.session.scalars(select(Invoice.number).where(
         Invoice.kind == "credit_note")))
     assert numbers == [f"AV-2026-{n:06d}" for n in range(1, 7)]
+
+
+def test_concurrent_runs_of_the_same_month_leave_one_set_of_drafts(app, db, setup):
+    agent, acm, _cantine = setup
+    for _ in range(4):
+        child = factories.make_child(factories.make_household())
+        factories.make_presence(child, acm, day=WEDNESDAYS[0])
+    agent_id = agent.id
+    errors = []
+    barrier = threading.Barrier(4)
+
+    def worker():
+        with app.app_context():
+            from app.extensions import db as database
+
+            try:
+                actor = database.session.get(app.appbuilder.sm.user_model, agent_id)
+                barrier.wait()
+                services.run_billing(actor, NOW, 2026, 9)
+            except Exception as error:  # noqa: BLE001
+                errors.append(error)
+            finally:
+                database.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Invoice.id))) == 4
+    assert db.session.scalar(select(func.count(InvoiceLine.id))) == 4
