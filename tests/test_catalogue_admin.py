@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import func, select
 
 from app.bookings.models import Presence, Request
@@ -180,8 +181,9 @@ def test_a_unit_cannot_take_a_slot_of_another_period(db, client, login_as, form_
 
 
 def test_the_database_refuses_a_foreign_slot_too(db):
-    """The composite foreign key (unit, period) / (slot, period) is the last guard."""
-    import pytest
+    """The composite foreign key (unit, period) / (slot, period) is the last guard:
+    its IntegrityError comes out as a French message and nothing is written."""
+    from types import SimpleNamespace
 
     from app.catalogue import services
     from app.core.errors import DomainError
@@ -190,9 +192,17 @@ def test_the_database_refuses_a_foreign_slot_too(db):
     second = factories.make_period(name="PERIODE B")
     unit = db.session.scalar(select(Unit).where(Unit.period_id == first.id))
     foreign_slot = db.session.scalar(select(Slot).where(Slot.period_id == second.id))
+    links_before = _count(db, UnitSlot)
     with pytest.raises(DomainError) as error:
         services.set_unit_slots(unit, [foreign_slot])
     assert "autre période" in str(error.value)
+    # a slot that claims the right period but is not: the database refuses it
+    disguised = SimpleNamespace(id=foreign_slot.id, period_id=first.id, name="intrus")
+    with pytest.raises(DomainError) as error:
+        services.set_unit_slots(unit, [disguised])
+    assert "n'ont pas pu être données au régime" in str(error.value)
+    db.session.rollback()
+    assert _count(db, UnitSlot) == links_before
 
 
 def test_an_opening_day_holding_places_cannot_be_removed(db, client, login_as, form_post):
@@ -280,3 +290,55 @@ def test_catalogue_lists_open_for_admin(db, client, login_as):
                 "/catalogueslotview/add", "/cataloguefacilityview/add",
                 "/catalogueservicekindview/add", "/cataloguereceptionview/add"):
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("role", ["Agent", "Comptable"])
+def test_agents_and_accountants_read_without_the_generate_action(db, client, login_as,
+                                                                 form_post, role):
+    period = factories.make_period(name="ACM MERCREDI MATERNELLE 2026-2027",
+                                   start=dt.date(2026, 11, 9), end=dt.date(2026, 11, 13),
+                                   weekdays="0,1,2,3,4")
+    db.session.query(OpeningDay).filter(OpeningDay.period_id == period.id).delete()
+    db.session.commit()
+    login_as(role)
+    response = client.get(f"/catalogueperiodview/show/{period.id}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "ACM MERCREDI MATERNELLE 2026-2027" in page
+    assert "Générer les jours" not in page
+    response = form_post(f"/catalogueperiodview/action/generate_days/{period.id}", {},
+                         page=f"/catalogueperiodview/show/{period.id}")
+    assert response.status_code in (302, 403)
+    assert _count(db, OpeningDay) == 0
+    assert client.get("/cataloguetariffview/list/").status_code == 200
+    expected = 200 if role == "Agent" else 403
+    assert client.get("/cataloguefacilityview/list/").status_code == expected
+
+
+def test_a_period_with_bookings_cannot_be_deleted(db, client, login_as, form_post):
+    period = factories.make_period()
+    unit = db.session.scalar(select(Unit).where(Unit.period_id == period.id))
+    household = factories.make_household()
+    child = factories.make_child(household)
+    request = Request(household_id=household.id, child_id=child.id, period_id=period.id)
+    db.session.add(request)
+    db.session.flush()
+    db.session.add(Presence(request_id=request.id, household_id=household.id,
+                            child_id=child.id, period_id=period.id, unit_id=unit.id,
+                            date=period.start_date, state="refused"))
+    db.session.commit()
+    period_id = period.id
+    login_as("Admin")
+    response = form_post(f"/catalogueperiodview/delete/{period_id}", {},
+                         page="/catalogueperiodview/list/", follow_redirects=True)
+    assert "Suppression impossible" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Period, period_id) is not None
+
+
+def test_inactive_facilities_are_not_offered_for_new_receptions(db, client, login_as):
+    factories.make_facility("ACM OUVERTE")
+    factories.make_facility("ACM FERMEE", active=False)
+    login_as("Admin")
+    page = client.get("/cataloguereceptionview/add").get_data(as_text=True)
+    assert "ACM OUVERTE" in page and "ACM FERMEE" not in page

@@ -20,6 +20,7 @@ from flask_appbuilder.fieldwidgets import (
     Select2ManyWidget,
     Select2Widget,
 )
+from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -291,6 +292,7 @@ class CatalogueReceptionView(CatalogueModelView):
     label_columns = {"facility": _l("Facility"), "service_kind": _l("Service"),
                      "name": _l("Reception name")}
     description_columns = {"name": _l("As families read it, e.g. MERCREDIS.")}
+    add_form_query_rel_fields = {"facility": [["active", FilterEqual, True]]}
     add_form_extra_fields = edit_form_extra_fields = {
         "name": StringField(widget=BS3TextFieldWidget(), label=_l("Reception name"),
                             validators=[required, Length(max=120)]),
