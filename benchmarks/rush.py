@@ -300,6 +300,39 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def process_cpu_seconds(chosen) -> float:
+    """CPU time (user + system, /proc) of the processes ``chosen(pid, ppid)`` picks."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if chosen(int(entry), int(fields[1])):
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def database_cpu_seconds(app) -> float:
+    """CPU time of the PostgreSQL backends serving this database (same machine);
+    0 on SQLite or when the server's processes cannot be read."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return 0.0
+        with db.engine.connect() as connection:
+            pids = set(connection.scalars(text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()")))
+    return process_cpu_seconds(lambda pid, _ppid: pid in pids)
+
+
 class Gunicorn:
     """``gunicorn --workers N wsgi:app`` on a loopback port; stopped on exit."""
 
@@ -338,19 +371,7 @@ class Gunicorn:
 
     def cpu_seconds(self) -> float:
         """CPU time (user + system) of the gunicorn master and its workers."""
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            pid, ppid = int(entry), int(fields[1])
-            if pid == self.process.pid or ppid == self.process.pid:
-                total += int(fields[11]) + int(fields[12])
-        return total / ticks
+        return process_cpu_seconds(lambda pid, ppid: self.process.pid in (pid, ppid))
 
     def log_tail(self, size: int = 4000) -> str:
         try:
@@ -654,10 +675,12 @@ def run_rush(database_url: str, parents: int = 300, places: int = 40, pool: int 
         log(f"rush: the period opens; {sum(logged)} parents book the same week")
         booking_started = time.monotonic()
         cpu_before = server.cpu_seconds()
+        db_cpu_before = database_cpu_seconds(app)
         with ThreadPoolExecutor(max_workers=pool) as executor:
             list(executor.map(rush, range(parents)))
         booking_seconds = (max(answered_at.values()) - booking_started) if answered_at else 0.0
         server_cpu = server.cpu_seconds() - cpu_before
+        db_cpu = max(0.0, database_cpu_seconds(app) - db_cpu_before)
         server_log = server.log_tail(1500)
 
     outcome = database_outcome(app, setup)
@@ -680,6 +703,7 @@ def run_rush(database_url: str, parents: int = 300, places: int = 40, pool: int 
     for _phase, step, _status, seconds in stats.samples:
         steps[step.rstrip("→")].append(seconds)
     answered = told_booked + told_waitlisted + told_mixed
+    n_booking = phases["booking"]["requests"] or 1
     result = {
         "benchmark": "rush",
         "database": dialect,
@@ -702,9 +726,16 @@ def run_rush(database_url: str, parents: int = 300, places: int = 40, pool: int 
         "requests": overall["requests"],
         "requests_per_s_booking": round(phases["booking"]["requests"] / booking_seconds, 1)
         if booking_seconds else 0,
-        "server_cpu_ms_per_booking_request": round(
-            server_cpu * 1000 / phases["booking"]["requests"], 1)
-        if phases["booking"]["requests"] else 0,
+        # CPU bill of one booking request (gunicorn workers, PostgreSQL backends),
+        # the CPU the portal actually got (cores), and the requests a second the
+        # machine's cores could serve if nothing else ran on them
+        "server_cpu_ms_per_booking_request": round(server_cpu * 1000 / n_booking, 1),
+        "database_cpu_ms_per_booking_request": round(db_cpu * 1000 / n_booking, 1),
+        "portal_cpu_cores_used": round((server_cpu + db_cpu) / booking_seconds, 2)
+        if booking_seconds else 0,
+        "capacity_req_per_s_on_free_cores": round(
+            (os.cpu_count() or 1) * n_booking / (server_cpu + db_cpu), 1)
+        if server_cpu + db_cpu else 0,
         "errors": errors,
         "server_errors": server_errors,
         "p50_ms": overall["p50_ms"], "p95_ms": overall["p95_ms"], "p99_ms": overall["p99_ms"],
