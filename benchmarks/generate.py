@@ -40,6 +40,7 @@ def main(argv=None) -> None:
          households=figures["households"], guardians=figures["guardians"],
          children=figures["children"], requests=figures["requests"],
          presences=figures["presences"], presence_history=figures["presence_history"],
+         attendance=figures["attendance"],
          skip_fk_checks=args.skip_fk_checks, seconds=round(watch.seconds, 2), peak_memory_mb=peak_memory_mb())
 
 

@@ -137,6 +137,14 @@ def test_demo_families_bookings_and_documents_are_coherent(app, ctx, db, clock):
         assert user, login.login
         assert login.role in {r.name for r in user.roles}
     assert sm.auth_user_db(result.logins[0].login, "wrong password") is None
+    # pointage of the past days, yesterday left for the agents
+    from app.attendance.models import Attendance
+
+    marks = dict(db.session.execute(select(Attendance.status, func.count()).group_by(
+        Attendance.status)).all())
+    assert marks.get("present", 0) > 50 and "absent" in marks
+    assert db.session.scalar(select(func.max(Presence.date)).join(
+        Attendance, Attendance.presence_id == Presence.id)) < dt.date(2026, 11, 25)
     settings = {s.key: s.value for s in db.session.scalars(select(Setting))}
     assert settings["service_name"] == "Service Enfance et Jeunesse"
     assert settings["service_phone"].startswith("01 02")

@@ -30,6 +30,11 @@ def test_generate_twenty_households(app, ctx, db, clock):
     assert figures["presence_history"] == _count(db, PresenceHistory) >= figures["presences"]
     states = set(db.session.scalars(select(Presence.state).distinct()))
     assert {"accepted", "cancelled"} <= states
+    from app.attendance.models import Attendance
+
+    assert figures["attendance"] == _count(db, Attendance) > 0
+    marked = db.session.scalar(select(Attendance.marked_at).limit(1))
+    assert marked.hour == 18 and marked.minute == 45
     # presences only on opening days of their period, never two holding ones per slot
     off_days = db.session.scalar(select(func.count(Presence.id)).where(~select(OpeningDay.id).where(
         OpeningDay.period_id == Presence.period_id, OpeningDay.date == Presence.date).exists()))
@@ -47,7 +52,7 @@ def test_generate_twenty_households(app, ctx, db, clock):
 
     # same seed, same data: a second run adds exactly as much again
     again = generate(20, seed=7)
-    for key in ("households", "children", "presences", "presence_history"):
+    for key in ("households", "children", "presences", "presence_history", "attendance"):
         assert again[key] == figures[key], key
     assert _count(db, Household) == 40
 

@@ -684,6 +684,44 @@ def _book_families(booker: Booker, fam: dict, kids: dict) -> None:
                     [(d, "REPAS CANTINE", A, None) for d in past + future])
 
 
+def _attendance(now: dt.datetime, agent, household_ids: list[int]) -> int:
+    """Pointage of the past accepted presences of the new households, up to the day
+    before yesterday (yesterday is left for the agents to mark); days more than a
+    week old are locked."""
+    from app.attendance.models import Attendance, AttendanceDayLock
+    from app.catalogue.models import Period, Reception
+
+    if not household_ids:
+        return 0
+    today = now.date()
+    presences = db.session.scalars(select(Presence).where(
+        Presence.household_id.in_(household_ids),
+        Presence.state == PresenceState.ACCEPTED.value,
+        Presence.date < today - dt.timedelta(days=1)).order_by(Presence.date, Presence.id)).all()
+    facility_of = dict(db.session.execute(
+        select(Period.id, Reception.facility_id).join(Reception)).all())
+    locks = set()
+    for index, presence in enumerate(presences):
+        status = "present"
+        if index % 23 == 7:
+            status = "absent"
+        elif index % 31 == 11:
+            status = "excused"
+        marked = dt.datetime.combine(presence.date, dt.time(18, 45))
+        db.session.add(Attendance(presence_id=presence.id, status=status, marked_at=marked,
+                                  marked_by_id=agent.id))
+        if presence.date < today - dt.timedelta(days=7):
+            locks.add((facility_of[presence.period_id], presence.date))
+    for facility_id, day in sorted(locks):
+        if not db.session.scalar(select(AttendanceDayLock.id).where(
+                AttendanceDayLock.facility_id == facility_id, AttendanceDayLock.date == day)):
+            db.session.add(AttendanceDayLock(
+                facility_id=facility_id, date=day, locked_by_id=agent.id,
+                locked_at=dt.datetime.combine(day, dt.time(19, 0))))
+    db.session.flush()
+    return len(presences)
+
+
 def load_demo(now: dt.datetime | None = None) -> DemoResult:
     """Load (or top up) the whole demo; commits. Returns the logins to print."""
     now = now or clock.now()
@@ -715,6 +753,7 @@ def load_demo(now: dt.datetime | None = None) -> DemoResult:
     booker = Booker(now, agent, cat)
     _book_families(booker, new_families, kids)
     result.created += booker.count
+    result.created += _attendance(now, agent, [h.id for h, _u in new_families.values()])
     db.session.commit()
     result.already_there = result.created == 0
     return result

@@ -294,6 +294,7 @@ def _generate_chunk(rng, size, offset, run_tag, now, today, label, first_year, d
         for start in range(0, len(presence_rows), 20000):
             _insert(Presence.__table__, presence_rows[start:start + 20000])
         totals["presence_history"] += _history(first_id, agent_id)
+        totals["attendance"] += _attendance(first_id, agent_id, today)
     totals["requests"] += len(request_ids)
     totals["presences"] += len(presence_rows)
 
@@ -361,6 +362,29 @@ def _history(first_presence_id: int, agent_id) -> int:
         written += connection.execution_options(preserve_rowcount=True).execute(
             insert(history).from_select(columns, query)).rowcount
     return written
+
+
+def _attendance(first_presence_id: int, agent_id, today: dt.date) -> int:
+    """Pointage of the past accepted presences just written (mostly present), by the
+    database itself (INSERT … SELECT)."""
+    from sqlalchemy import case, literal, literal_column, null
+
+    from app.attendance.models import Attendance
+
+    presence = Presence.__table__
+    status = case((presence.c.id % 20 == 0, "absent"), (presence.c.id % 29 == 0, "excused"),
+                  else_="present")
+    if db.engine.dialect.name == "postgresql":
+        marked_at = literal_column("presence.date + time '18:45'")
+    else:
+        marked_at = func.datetime(presence.c.date, "+18 hours", "+45 minutes")
+    query = select(presence.c.id, status, marked_at,
+                   literal(agent_id) if agent_id is not None else null()).where(
+        presence.c.id >= first_presence_id, presence.c.state == P.ACCEPTED.value,
+        presence.c.date < today)
+    return db.session.connection().execution_options(preserve_rowcount=True).execute(
+        insert(Attendance.__table__).from_select(
+            ["presence_id", "status", "marked_at", "marked_by_id"], query)).rowcount
 
 
 def _state(rng, past: bool, needs_validation: bool) -> str:
