@@ -20,7 +20,11 @@ from flask_appbuilder.fieldwidgets import (
     Select2ManyWidget,
     Select2Widget,
 )
-from flask_appbuilder.models.sqla.filters import FilterEqual
+from flask_appbuilder.models.sqla.filters import (
+    FilterEqual,
+    FilterNotEqual,
+    SQLAFilterConverter,
+)
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -106,8 +110,24 @@ def _yes_no(value) -> str:
     return _("Yes") if value else _("No")
 
 
+class _FilterConverter(SQLAFilterConverter):
+    """FAB's converter, knowing time columns too (it logs a warning for each
+    time column of every view otherwise)."""
+
+    conversion_table = SQLAFilterConverter.conversion_table + (
+        ("is_time", [FilterEqual, FilterNotEqual]),)
+
+
 class FrenchInterface(SQLAInterface):
     """SQLAInterface whose database errors come out as French messages."""
+
+    filter_converter_class = _FilterConverter
+
+    def is_time(self, col_name: str) -> bool:
+        from sqlalchemy import Time
+
+        column = self.list_columns.get(col_name)
+        return column is not None and isinstance(getattr(column, "type", None), Time)
 
     def add(self, item, commit=True):
         try:
