@@ -71,7 +71,8 @@ def seed_attendance(year: int, month: int) -> int:
               .outerjoin(Attendance, Attendance.presence_id == Presence.id)
               .where(Presence.date >= start, Presence.date <= end,
                      Presence.state.in_(EXPECTED_STATES), Attendance.id.is_(None)))
-    result = db.session.execute(insert(Attendance).from_select(
+    before = db.session.scalar(select(func.count(Attendance.id)))
+    db.session.execute(insert(Attendance).from_select(
         ["presence_id", "status", "marked_at"], source))
     db.session.commit()
-    return result.rowcount or 0
+    return db.session.scalar(select(func.count(Attendance.id))) - before
