@@ -273,8 +273,14 @@ def units_open_on(facility_id: int, day: dt.date) -> list[Unit]:
 
 
 def add_walk_in(actor, now: dt.datetime, facility_id: int, day: dt.date, child_id,
-                unit_id) -> Presence:
-    """A child came without a booking: an accepted presence, marked present. Commits."""
+                unit_id, reason: str = "") -> Presence:
+    """A child came without a booking: an accepted presence, marked present.
+
+    On a locked day this is a change like any other: it needs ``reason``.
+    Commits."""
+    reason = (reason or "").strip()
+    if day_lock(facility_id, day) is not None and not reason:
+        raise DomainError(_l("This day is locked: give the reason for the change."))
     try:
         child_id, unit_id = int(child_id), int(unit_id)
     except (TypeError, ValueError):
@@ -324,7 +330,8 @@ def add_walk_in(actor, now: dt.datetime, facility_id: int, day: dt.date, child_i
                               marked_at=now, marked_by_id=actor_id))
     lock = day_lock(facility_id, day)
     audit.record(actor, "attendance.walk_in", presence, now, household_id=household_id,
-                 child_id=child_id, unit=unit.name, date=day, locked=lock is not None)
+                 child_id=child_id, unit=unit.name, date=day, locked=lock is not None,
+                 reason=reason)
     _tell_family(presence, unit, now)
     db.session.commit()
     return presence

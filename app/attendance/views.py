@@ -140,7 +140,8 @@ class StaffAttendanceView(BaseView):
         try:
             presence = services.add_walk_in(current_user, clock.now(), facility.id, day,
                                             request.form.get("child"),
-                                            request.form.get("unit"))
+                                            request.form.get("unit"),
+                                            request.form.get("reason", ""))
         except DomainError as error:
             flash(str(error), "danger")
             return self._back(facility.id, day)

@@ -130,3 +130,17 @@ def test_an_assigned_agent_sees_only_their_facilities(db, site):
     assert [f.name for f in services.facilities_for(agent)] == ["ACM PITCHOUNET"]
     with pytest.raises(Forbidden):
         services.check_facility(agent, other.id)
+
+
+def test_walk_in_on_a_locked_day_needs_a_reason(db, site):
+    facility = site["facility"].id
+    unit = db.session.scalar(select(Unit).where(Unit.period_id == site["period"].id,
+                                                Unit.position == 0))
+    services.lock_day(site["agent"], NOW, facility, DAY)
+    with pytest.raises(DomainError) as error:
+        services.add_walk_in(site["agent"], NOW, facility, DAY, site["zed"].id, unit.id)
+    assert "verrouillée" in str(error.value)
+    services.add_walk_in(site["agent"], NOW, facility, DAY, site["zed"].id, unit.id,
+                         reason="Arrivé avec sa sœur")
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "attendance.walk_in"))
+    assert "Arrivé avec sa sœur" in entry.details

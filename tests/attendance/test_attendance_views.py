@@ -152,3 +152,27 @@ def test_assigned_agent_cannot_open_another_facility(app, client, login_as, form
 def test_families_cannot_open_the_pointage(app, client, login_as):
     login_as("Famille")
     assert client.get("/pointage/").status_code in (302, 403)
+
+
+def test_printable_sheet_of_the_day_from_the_pointage(app, client, login_as, form_post,
+                                                     tmp_path):
+    import io
+
+    import openpyxl
+
+    from exports import jobs
+
+    facility_id, _ids, _s, _u = _site(app)
+    login_as("Agent")
+    app.config["EXPORT_FOLDER"] = str(tmp_path)
+    try:
+        url = f"/pointage/?facility={facility_id}&day=09/09/2026"
+        response = form_post("/exports/lancer/attendance_day",
+                             {"facility": facility_id, "day": "09/09/2026"}, page=url)
+        token = response.location.rstrip("/").split("/")[-1]
+        jobs.wait(token)
+        download = client.get(f"/exports/suivi/{token}/fichier")
+        wb = openpyxl.load_workbook(io.BytesIO(download.data))
+        assert wb.active["A1"].value.startswith("Pointage – ACM PITCHOUNET")
+    finally:
+        app.config.pop("EXPORT_FOLDER")
