@@ -9,6 +9,7 @@ times "24/07/2023 à 10:38", money "3,45 €".
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def compile_catalogues(directory: Path = TRANSLATIONS_DIR) -> None:
             continue
         with po_path.open("rb") as handle:
             catalog = read_po(handle, locale=po_path.parent.parent.name)
-        tmp = mo_path.with_suffix(".mo.tmp")
+        tmp = mo_path.with_suffix(f".mo.{os.getpid()}.tmp")
         with tmp.open("wb") as handle:
             write_mo(handle, catalog, use_fuzzy=False)
         tmp.replace(mo_path)
