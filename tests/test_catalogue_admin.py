@@ -342,3 +342,13 @@ def test_inactive_facilities_are_not_offered_for_new_receptions(db, client, logi
     login_as("Admin")
     page = client.get("/cataloguereceptionview/add").get_data(as_text=True)
     assert "ACM OUVERTE" in page and "ACM FERMEE" not in page
+
+
+def test_catalogue_screens_serve_no_uploaded_file(app, db, client, login_as):
+    import os
+
+    with open(os.path.join(app.config["UPLOAD_FOLDER"], "secret.pdf"), "wb") as handle:
+        handle.write(b"%PDF-1.4 private")
+    login_as("Admin")
+    response = client.get("/catalogueperiodview/download/secret.pdf")
+    assert response.status_code in (403, 404)

@@ -160,6 +160,8 @@ class CatalogueModelView(ModelView):
     """What every catalogue screen shares."""
 
     page_size = 25
+    # no can_download: FAB's /download/<filename> would serve any uploaded file
+    base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
     add_row_message = _l("The record was added.")
     edit_row_message = _l("The changes were saved.")
     delete_row_message = _l("The record was deleted.")
