@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from tests import factories
@@ -38,17 +39,15 @@ def test_a_day_of_150_children_is_marked_quickly(app, page, e2e_login, clock):
     rows = page.locator(".pointage-row")
     assert rows.count() == 150
     first, second, third = rows.nth(0), rows.nth(1), rows.nth(2)
-    assert first.evaluate("el => el === document.activeElement")
+    expect(first).to_be_focused()
     page.keyboard.press("a")
-    page.wait_for_function("document.querySelector('.pointage-row').dataset.status === 'absent'")
-    assert second.evaluate("el => el === document.activeElement")
+    expect(first).to_have_attribute("data-status", "absent")
+    expect(second).to_be_focused()
     page.keyboard.press("j")
-    page.wait_for_function(
-        "document.querySelectorAll('.pointage-row')[1].dataset.status === 'excused'")
-    assert third.evaluate("el => el === document.activeElement")
+    expect(second).to_have_attribute("data-status", "excused")
+    expect(third).to_be_focused()
     third.get_by_role("button", name="Présent").click()
-    page.wait_for_function(
-        "document.querySelectorAll('.pointage-row')[2].dataset.status === 'present'")
+    expect(third).to_have_attribute("data-status", "present")
     assert third.locator(".current").inner_text() == "Présent"
     with page.expect_navigation():
         page.get_by_role("button", name="Tous présents (les 147 non pointés)").click()
