@@ -352,3 +352,52 @@ def test_catalogue_screens_serve_no_uploaded_file(app, db, client, login_as):
     login_as("Admin")
     response = client.get("/catalogueperiodview/download/secret.pdf")
     assert response.status_code in (403, 404)
+
+
+def test_shortening_a_period_removes_its_days_unless_they_hold_places(db, client, login_as,
+                                                                       form_post):
+    from sqlalchemy import update
+
+    reception = _reception(db)
+    login_as("Admin")
+    form_post("/catalogueperiodview/add", _period_form(reception.id, start_date="16/11/2026",
+                                                       end_date="27/11/2026"))
+    period = db.session.scalar(select(Period))
+    db.session.add(Slot(period_id=period.id, name="matin", capacity=10))
+    db.session.commit()
+    form_post(f"/catalogueperiodview/action/generate_days/{period.id}", {},
+              page=f"/catalogueperiodview/show/{period.id}")
+    assert _count(db, OpeningDay) == 10
+    unit = Unit(period_id=period.id, name="MATIN", colour="#3c8dbc")
+    household = factories.make_household()
+    child = factories.make_child(household)
+    db.session.add(unit)
+    db.session.flush()
+    request = Request(household_id=household.id, child_id=child.id, period_id=period.id)
+    db.session.add(request)
+    db.session.flush()
+    presence = Presence(request_id=request.id, household_id=household.id, child_id=child.id,
+                        period_id=period.id, unit_id=unit.id, date=dt.date(2026, 11, 26),
+                        state="pending")
+    db.session.add(presence)
+    db.session.commit()
+    presence_id = presence.id
+
+    data = _period_form(reception.id, start_date="16/11/2026", end_date="20/11/2026")
+    response = form_post(f"/catalogueperiodview/edit/{period.id}", data,
+                         follow_redirects=True)
+    assert "occupent encore des places" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Period, period.id).end_date == dt.date(2026, 11, 27)
+    assert _count(db, OpeningDay) == 10
+
+    db.session.execute(update(Presence).where(Presence.id == presence_id)
+                       .values(state="refused"))
+    db.session.commit()
+    response = form_post(f"/catalogueperiodview/edit/{period.id}", data,
+                         follow_redirects=True)
+    assert "5 jour(s) d&#39;ouverture" in response.get_data(as_text=True) or \
+        "5 jour(s) d'ouverture" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Period, period.id).end_date == dt.date(2026, 11, 20)
+    assert _count(db, OpeningDay) == 5 and _count(db, SlotDay) == 5

@@ -193,6 +193,36 @@ def release_opening_day(opening_day: OpeningDay) -> None:
                                              SlotDay.date == opening_day.date))
 
 
+def trim_opening_days(period: Period) -> int:
+    """After a period's dates changed: remove its opening days (and slot days) that now
+    fall outside them; refused while presences hold places on such a day."""
+    from sqlalchemy import delete, func, or_
+
+    from app.bookings.models import Presence
+    from app.core.states import HOLDING_STATES
+
+    DomainError, _l = _errors()
+    with db.session.no_autoflush:
+        outside = list(db.session.scalars(select(OpeningDay.date).where(
+            OpeningDay.period_id == period.id,
+            or_(OpeningDay.date < period.start_date, OpeningDay.date > period.end_date))))
+        if not outside:
+            return 0
+        holding = db.session.scalar(select(func.count(Presence.id)).where(
+            Presence.period_id == period.id, Presence.date.in_(outside),
+            Presence.state.in_(HOLDING_STATES)))
+    if holding:
+        raise DomainError(_l(
+            "These dates would leave out %(count)s booking(s) that still hold places. "
+            "Refuse or cancel them first.", count=holding))
+    slot_ids = select(Slot.id).where(Slot.period_id == period.id)
+    db.session.execute(delete(SlotDay).where(SlotDay.slot_id.in_(slot_ids),
+                                             SlotDay.date.in_(outside)))
+    db.session.execute(delete(OpeningDay).where(OpeningDay.period_id == period.id,
+                                                OpeningDay.date.in_(outside)))
+    return len(outside)
+
+
 def set_unit_slots(unit, slots) -> None:
     """Replace the slots a unit takes; every slot must belong to the unit's period."""
     from sqlalchemy import delete

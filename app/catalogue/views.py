@@ -740,6 +740,13 @@ class CataloguePeriodView(CatalogueModelView):
 
     def pre_update(self, item):
         self._check(item)
+        try:
+            removed = services.trim_opening_days(item)
+        except DomainError as error:
+            self._refuse(error)
+        if removed:
+            flash(_("%(count)s opening day(s) outside the new dates were removed.",
+                    count=removed), "info")
 
     def post_add(self, item):
         super().post_add(item)
