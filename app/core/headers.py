@@ -1,4 +1,4 @@
-"""Security headers on every response.
+"""Security headers on every response (and FAB's file download routes closed).
 
 Content-Security-Policy allows nothing from another host: scripts only from
 the portal itself or inline with the per-request nonce (FAB's templates call
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import g
+from flask import abort, g, request
 
 
 def csp_nonce() -> str:
@@ -38,10 +38,27 @@ def content_security_policy(nonce: str) -> str:
 def init_app(app) -> None:
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
+    @app.before_request
+    def _new_nonce():
+        # ``g`` outlives the request when an application context was already
+        # pushed (CLI, tests): each request still gets its own nonce.
+        g.pop("_csp_nonce", None)
+
+    @app.before_request
+    def _no_fab_file_downloads():
+        # FAB's ModelView ``/download/<filename>`` serves any file of
+        # UPLOAD_FOLDER (family documents included) to anyone with
+        # can_download on any view, and fails (500) on a name without
+        # "_sep_". No view of the portal has file columns: family documents
+        # and public documents have their own checked routes.
+        rule = request.url_rule
+        if rule is not None and rule.rule.endswith("/download/<string:filename>"):
+            abort(404)
+
     @app.after_request
     def _security_headers(response):
         headers = response.headers
-        if app.config.get("CSP_ENABLED", False):
+        if app.config.get("CSP_ENABLED", True):
             headers.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("X-Content-Type-Options", "nosniff")

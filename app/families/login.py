@@ -3,16 +3,36 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, request
+from flask import current_app, flash, g, has_request_context, redirect, request, session
 from flask_appbuilder import expose
 from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.views import AuthDBView
 from flask_appbuilder.utils.base import get_safe_redirect
 from flask_appbuilder.security.decorators import no_cache
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user
+from flask_login import login_user, user_logged_out
 
 FAMILY_HOME = "/compte/"
+
+
+# What a new session keeps from the one before login/logout: only the language.
+KEPT_SESSION_KEYS = ("locale",)
+
+
+def renew_session() -> None:
+    """Start a new session (session fixation): nothing planted before login
+    (a wizard draft, Flask-Login's flags, a CSRF token) survives it."""
+    kept = {key: session[key] for key in KEPT_SESSION_KEYS if key in session}
+    session.clear()
+    session.update(kept)
+    # Flask-WTF caches the signed CSRF token of the old session on ``g``.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+
+
+@user_logged_out.connect
+def _forget_session_on_logout(_app, user=None, **_extra):
+    if has_request_context():
+        renew_session()
 
 
 def _is_family(user) -> bool:
@@ -48,6 +68,7 @@ class PortailAuthDBView(AuthDBView):
                 next_url = request.args.get("next", "")
                 return redirect(self.appbuilder.get_url_for_login_with(
                     get_safe_redirect(next_url) if next_url else None))
+            renew_session()
             login_user(user, remember=False)
             return redirect(self._next_for(user))
         return self.render_template(self.login_template, title=self.title, form=form,
