@@ -78,6 +78,7 @@ import math
 import os
 import re
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -86,7 +87,7 @@ import threading
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -408,6 +409,7 @@ class Gunicorn:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self.log.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self):
         return self
