@@ -244,6 +244,37 @@ def test_a_booking_failing_after_the_first_presence_insert_writes_nothing(
     assert _count(Request) == 1 and _count(Presence) == 2
 
 
+@pytest.mark.parametrize("broken", ["audit", "email"])
+def test_book_failing_after_its_presences_are_written_leaves_nothing(db, now, monkeypatch,
+                                                                      broken):
+    """The engine itself: a failure after the presence rows were sent (the
+    audit entry, or the e-mail to the outbox) rolls the whole request back."""
+    from app.bookings import services
+
+    family = make_family()
+    period = factories.make_period(name="ACM MERCREDI MATERNELLE 2026-2027",
+                                   requires_documents=False)
+    written = []
+
+    def fail(*_args, **_kwargs):
+        written.append(db.session.scalar(select(func.count(Presence.id))))
+        raise OperationalError("INSERT …", {}, ConnectionError("connection lost"))
+
+    with monkeypatch.context() as patch, pytest.raises(OperationalError):
+        if broken == "audit":
+            patch.setattr(services.audit, "record", fail)
+        else:
+            patch.setattr(services, "queue_email", fail)
+        services.book(family.user, NOW, family.household, family.child, period,
+                      [(WED, journee(period).id), (WED2, journee(period).id)])
+    assert written == [2]  # the two presences were in the transaction when it broke
+    for model in (Request, Presence, PresenceHistory, OutgoingEmail, AuditLog):
+        assert _count(model) == 0, model.__name__
+    result = services.book(family.user, NOW, family.household, family.child, period,
+                           [(WED, journee(period).id)])
+    assert len(result.pending) == 1 and _count(Request) == 1 and _count(Presence) == 1
+
+
 def test_the_database_going_away_mid_traffic_shows_the_french_error_page(
         app, db, client, now, error_pages):
     family = make_family()
