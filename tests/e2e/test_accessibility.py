@@ -1,0 +1,350 @@
+"""Accessibility (RGAA 4.1, level AA) of every page a family sees, in Chromium.
+
+axe-core (the copy bundled with axe-playwright-python, no network) runs on
+each page at 1280 px and at 375 px: no "serious" or "critical" violation is
+allowed. At 375 px no page may scroll sideways either.
+
+Pages: the public site (home, each rubrique of a service, contacts,
+actualités, accessibilité, mentions légales, login, Créer mon compte, mot de
+passe oublié) and, for a validated family with a child and bookings in every
+state of the legend: the "Mon compte" hub and each of its pages and forms,
+Mon planning, the legend, a presence's details and "Voir/Modifier", the
+cancellation steps, Historique and a request's detail, every step of the
+booking wizard (child, period, planning, day, "Recopier", cantine,
+récapitulatif, result) and "Mes factures" with an invoice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests import factories
+
+NOW = dt.datetime(2026, 10, 2, 10, 0)
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900},
+             "mobile": {"width": 375, "height": 740}}
+BLOCKING = ("serious", "critical")
+# A11Y_IMPACTS=minor,moderate,serious,critical lists the lesser problems too.
+IMPACTS = tuple(os.environ.get("A11Y_IMPACTS", ",".join(BLOCKING)).split(","))
+
+_AXE = None
+
+
+def _axe():
+    global _AXE
+    if _AXE is None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        _AXE = Axe()
+    return _AXE
+
+
+def _describe(node) -> str:
+    """The element's selector, with the colours when contrast is the problem."""
+    text = " ".join(map(str, node["target"]))
+    for check in node.get("any", []):
+        data = check.get("data") or {}
+        if isinstance(data, dict) and "contrastRatio" in data:
+            text += (f" [{data.get('fgColor')} on {data.get('bgColor')}: "
+                     f"{data.get('contrastRatio')}:1]")
+    return text
+
+
+class Audit:
+    """Runs axe (and, on a phone, the sideways-scroll check) on pages and
+    collects the problems, so that one test reports every page at once."""
+
+    def __init__(self, page, viewport: str):
+        self.page = page
+        self.viewport = viewport
+        self.problems: list[str] = []
+        self.pages: list[str] = []
+
+    def check(self, label: str) -> None:
+        page = self.page
+        page.wait_for_load_state("load")
+        self.pages.append(label)
+        folder = os.environ.get("A11Y_SCREENSHOTS")  # e.g. /tmp/shots, to look at them
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+            name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+            page.screenshot(path=os.path.join(folder, f"{self.viewport}-{name}.png"),
+                            full_page=True)
+        results = _axe().run(page, options={
+            "runOnly": {"type": "tag",
+                        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+            "resultTypes": ["violations"]})
+        for violation in results.response["violations"]:
+            if violation.get("impact") not in IMPACTS:
+                continue
+            targets = "; ".join(_describe(node) for node in violation["nodes"][:4])
+            self.problems.append(
+                f"[{self.viewport}] {label} ({page.url}): {violation['id']} "
+                f"({violation['impact']}) {violation['help']} -> {targets}")
+        if self.viewport == "mobile":
+            widths = page.evaluate(
+                "() => [document.documentElement.scrollWidth, window.innerWidth]")
+            if widths[0] > widths[1]:
+                wide = page.evaluate(
+                    """() => Array.from(document.querySelectorAll('body *'))
+                        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+                        .slice(0, 5).map(e => e.tagName.toLowerCase()
+                            + (e.className && typeof e.className === 'string'
+                               ? '.' + e.className.trim().split(/\\s+/).join('.') : ''))""")
+                self.problems.append(
+                    f"[{self.viewport}] {label} ({page.url}): the page scrolls sideways "
+                    f"({widths[0]} px for {widths[1]} px): {', '.join(wide)}")
+
+    def visit(self, url: str, label: str) -> None:
+        response = self.page.goto(url)
+        assert response is not None and response.status == 200, (label, url,
+                                                                  response and response.status)
+        self.check(label)
+
+    def assert_clean(self) -> None:
+        assert not self.problems, "\n".join(self.problems)
+
+
+def _open(browser, live_server, viewport):
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR",
+                                  timezone_id="Europe/Paris", viewport=VIEWPORTS[viewport])
+    context.set_default_timeout(15_000)
+    return context, context.new_page()
+
+
+def _click(page, name):
+    with page.expect_navigation():
+        page.get_by_role("button", name=name).or_(
+            page.get_by_role("link", name=name)).first.click()
+
+
+@pytest.fixture
+def public_site(app, clock):
+    clock.set(NOW)
+    with app.app_context():
+        kind = factories.make_service_kind("acm_mercredi", "ACM des Mercredis")
+        factories.make_service_kind("cantine", "Cantines")
+        factories.make_facility("ACM PITCHOUNET")
+        factories.make_page(service_kind=kind, section="presentation")
+        factories.make_page(title="Règlement intérieur", service_kind=kind, section="reglements",
+                            body="Le règlement intérieur des accueils de loisirs.")
+        factories.make_page(title="Tarifs 2026-2027", service_kind=kind, section="tarifs",
+                            body="Les tarifs dépendent du quotient familial.")
+        factories.make_public_document(service_kind=kind, section="programmes")
+        factories.make_public_document(title="Menus d'octobre", service_kind=kind,
+                                       section="menus", filename="menus-octobre.pdf")
+        factories.make_news()
+        return {"kind_code": kind.code,
+                "sections": ["presentation", "programmes", "reglements", "tarifs", "menus"]}
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_public_pages(browser, live_server, public_site, viewport):
+    context, page = _open(browser, live_server, viewport)
+    try:
+        audit = Audit(page, viewport)
+        audit.visit("/", "Accueil")
+        for section in public_site["sections"]:
+            audit.visit(f"/services/{public_site['kind_code']}/{section}", f"Rubrique {section}")
+        audit.visit("/contacts", "Contacts")
+        audit.visit("/actualites", "Actualités")
+        audit.visit("/accessibilite", "Accessibilité")
+        audit.visit("/mentions-legales", "Mentions légales")
+        audit.visit("/login/", "Connexion")
+        audit.visit("/compte/creer", "Créer mon compte")
+        audit.visit("/compte/mot-de-passe-oublie", "Mot de passe oublié")
+        audit.visit("/compte/renvoyer-lien", "Renvoyer le lien")
+        # The same forms after a wrong submission (error messages shown).
+        page.goto("/compte/creer")
+        _click(page, "Créer mon compte")
+        audit.check("Créer mon compte, avec erreurs")
+        page.goto("/login/")
+        page.fill("input[name=username]", "personne@exemple.test")
+        page.fill("input[name=password]", "mauvais mot de passe")
+        with page.expect_navigation():
+            page.press("input[name=password]", "Enter")
+        audit.check("Connexion refusée")
+    finally:
+        context.close()
+    assert len(audit.pages) == 16
+    audit.assert_clean()
+
+
+@pytest.fixture
+def family(app, clock):
+    """A validated family, one child with school info, an ACM period with
+    presences in every state of the legend, a cantine period, an issued invoice."""
+    clock.set(NOW)
+    from app.billing import services as billing
+    from app.bookings import services as bookings
+    from app.bookings.models import Presence
+    from app.extensions import db
+    from app.families.access import household_of
+
+    with app.app_context():
+        user = factories.make_user("Famille", first_name="Manon", last_name="Test")
+        household = household_of(user)
+        child = factories.make_child(household, first_name="Paul", last_name="Test",
+                                     birth_date=dt.date(2019, 3, 14), school_level="MS")
+        facility = factories.make_facility("ACM PITCHOUNET")
+        period = factories.make_period(name="ACM MERCREDI MATERNELLE", facility=facility,
+                                       requires_documents=False)
+        cantine_kind = factories.make_service_kind("cantine", "Cantines")
+        cantine = factories.make_period(
+            name="CANTINE ÉCOLE DE MIRANDE", facility=facility, service_kind=cantine_kind,
+            weekdays="0,1,3,4", requires_documents=False,
+            units=(("REPAS", "#27ae60", ("repas",)),))
+        units = {u.name: u for u in period.units}
+        full_day = units["MERCREDI JOURNEE AVEC REPAS"]
+        morning = units["MERCREDI MATIN SANS REPAS"]
+        for day, state, attendance in ((dt.date(2026, 9, 2), "accepted", "present"),
+                                       (dt.date(2026, 9, 9), "accepted", "absent"),
+                                       (dt.date(2026, 9, 16), "refused", None),
+                                       (dt.date(2026, 9, 23), "cancel_expired", "present"),
+                                       (dt.date(2026, 9, 30), "expired", None),
+                                       (dt.date(2026, 10, 7), "accepted", None),
+                                       (dt.date(2026, 10, 21), "cancel_requested", None),
+                                       (dt.date(2026, 10, 28), "cancelled", None)):
+            factories.make_presence(child, period, unit=full_day, day=day, state=state,
+                                    household=household, attendance=attendance, commit=False)
+        from app.families.models import Document, DocumentType
+
+        insurance = DocumentType(code="assurance", name="Attestation d'assurance",
+                                 scope="household", position=1)
+        vaccines = DocumentType(code="vaccins", name="Carnet de vaccinations", scope="child",
+                                position=2)
+        db.session.add_all([insurance, vaccines])
+        db.session.flush()
+        db.session.add(Document(
+            household_id=household.id, document_type_id=insurance.id,
+            original_filename="attestation-assurance-2026-2027.pdf",
+            stored_name="a11y-assurance.pdf", content_type="application/pdf", size=1000,
+            state="accepted", uploaded_at=dt.datetime(2026, 9, 1, 10, 0),
+            expires_on=dt.date(2027, 8, 31)))
+        db.session.commit()
+        result = bookings.book(user, NOW, household, child, period,
+                               [(dt.date(2026, 10, 14), morning.id)])
+        request_id = result.request.id
+        comptable = factories.make_user("Comptable")
+        billing.run_billing(comptable, NOW, 2026, 9)
+        billing.issue_invoices(comptable, NOW, 2026, 9)
+        accepted = db.session.scalar(select(Presence.id).where(
+            Presence.household_id == household.id, Presence.date == dt.date(2026, 10, 7)))
+        pending = db.session.scalar(select(Presence.id).where(
+            Presence.household_id == household.id, Presence.date == dt.date(2026, 10, 14)))
+        from app.billing.models import Invoice
+
+        invoice_id = db.session.scalar(select(Invoice.id).where(
+            Invoice.household_id == household.id))
+        return {"user": user, "child_id": child.id, "period_name": period.name,
+                "cantine_name": cantine.name, "accepted_id": accepted, "pending_id": pending,
+                "request_id": request_id, "invoice_id": invoice_id}
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_family_account_pages(browser, live_server, e2e_login, family, viewport):
+    context, page = _open(browser, live_server, viewport)
+    try:
+        audit = Audit(page, viewport)
+        e2e_login(page, family["user"])
+        child = family["child_id"]
+        for url, label in (
+                ("/compte/", "Mon compte"),
+                ("/compte/profil", "Mon profil"),
+                ("/compte/profil/modifier", "Mon profil, modifier"),
+                ("/compte/foyer", "Mon foyer"),
+                ("/compte/foyer/coordonnees", "Mon foyer, coordonnées"),
+                ("/compte/foyer/informations", "Mon foyer, informations"),
+                ("/compte/foyer/autre-responsable", "Mon foyer, autre responsable"),
+                ("/compte/enfants", "Mes enfants"),
+                (f"/compte/enfants/{child}", "Fiche de l'enfant"),
+                (f"/compte/enfants/{child}/modifier", "Fiche de l'enfant, modifier"),
+                ("/compte/enfants/ajouter", "Ajouter un enfant"),
+                ("/compte/documents", "Mes documents"),
+                ("/compte/scolaire", "Informations scolaires"),
+                (f"/compte/scolaire/{child}", "Informations scolaires, modifier"),
+                ("/compte/mes-donnees", "Mes données"),
+                ("/compte/mot-de-passe", "Changer mon mot de passe"),
+                ("/compte/factures/", "Mes factures"),
+                (f"/compte/factures/{family['invoice_id']}", "Facture")):
+            audit.visit(url, label)
+        # A form sent with errors shows its messages next to the fields.
+        page.goto("/compte/mot-de-passe")
+        page.locator("form button[type=submit], form input[type=submit]").last.click()
+        page.wait_for_load_state("load")
+        audit.check("Changer mon mot de passe, avec erreurs")
+    finally:
+        context.close()
+    audit.assert_clean()
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_planning_history_and_cancellation(browser, live_server, e2e_login, family, viewport):
+    context, page = _open(browser, live_server, viewport)
+    try:
+        audit = Audit(page, viewport)
+        e2e_login(page, family["user"])
+        audit.visit("/compte/planning/?mois=2026-09", "Mon planning (septembre)")
+        audit.visit("/compte/planning/?mois=2026-10", "Mon planning (octobre)")
+        audit.visit(f"/compte/planning/presence/{family['accepted_id']}", "Détail d'une présence")
+        audit.visit(f"/compte/planning/presence/{family['accepted_id']}/modifier",
+                    "Voir/Modifier cette réservation")
+        audit.visit(f"/compte/planning/presence/{family['pending_id']}",
+                    "Détail d'une présence en attente")
+        audit.visit(f"/compte/planning/presence/{family['accepted_id']}/annulation",
+                    "Demander l'annulation")
+        page.get_by_label("Plusieurs jours").check()
+        audit.check("Demander l'annulation, plusieurs jours")
+        page.fill("input[name=date_from]", "2026-10-07")
+        page.fill("input[name=date_to]", "2026-10-14")
+        _click(page, "Suivant →")
+        audit.check("Demander l'annulation, confirmation")
+        audit.visit("/compte/planning/historique", "Historique")
+        audit.visit(f"/compte/planning/historique/{family['request_id']}", "Détail d'un dossier")
+    finally:
+        context.close()
+    audit.assert_clean()
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_booking_wizard(browser, live_server, e2e_login, family, viewport):
+    context, page = _open(browser, live_server, viewport)
+    try:
+        audit = Audit(page, viewport)
+        e2e_login(page, family["user"])
+        audit.visit("/compte/reservations/nouvelle", "Réservation 1 : usager")
+        _click(page, "Suivant →")
+        audit.check("Réservation 2 : période")
+        page.get_by_text(family["period_name"]).click()
+        _click(page, "Suivant →")
+        audit.check("Réservation 3 : planning")
+        with page.expect_navigation():
+            page.get_by_role("link", name="Mois suivant").click()
+        with page.expect_navigation():
+            page.locator("td[data-date='2026-11-04'] .pf-day-num a").click()
+        audit.check("Réservation 3 : journée")
+        page.get_by_label("MERCREDI JOURNEE AVEC REPAS").check()
+        _click(page, "Valider")
+        audit.check("Réservation 3 : planning avec brouillon")
+        audit.visit("/compte/reservations/nouvelle/recopier/2026-11-04", "Recopier la journée")
+        page.get_by_label("Dates cibles").check()
+        audit.check("Recopier la journée, dates cibles")
+        page.goto("/compte/reservations/nouvelle/planning?mois=2026-11")
+        _click(page, "Suivant →")
+        audit.check("Réservation 4 : récapitulatif")
+        _click(page, "Valider ✓")
+        audit.check("Réservation : demande enregistrée")
+        # The cantine: the whole year for chosen weekdays.
+        page.goto("/compte/reservations/nouvelle")
+        _click(page, "Suivant →")
+        page.get_by_text(family["cantine_name"]).click()
+        _click(page, "Suivant →")
+        audit.check("Réservation cantine : jours de la semaine")
+    finally:
+        context.close()
+    audit.assert_clean()
