@@ -149,12 +149,13 @@ class Setup:
     tag: str
 
 
-def _app(database_url: str):
+def _app(database_url: str, folder: str):
+    """The portal in this process (preparation and final counts; no request)."""
     from app import create_app
 
     return create_app({"SQLALCHEMY_DATABASE_URI": database_url,
-                       "UPLOAD_FOLDER": tempfile.mkdtemp(prefix="portail-rush-up-"),
-                       "PUBLIC_UPLOAD_FOLDER": tempfile.mkdtemp(prefix="portail-rush-pub-")})
+                       "UPLOAD_FOLDER": os.path.join(folder, "uploads"),
+                       "PUBLIC_UPLOAD_FOLDER": os.path.join(folder, "public")})
 
 
 def prepare(app, parents: int, places: int, opens_at: dt.datetime,
@@ -608,18 +609,33 @@ def _latency(samples) -> dict:
 # --------------------------------------------------------------------------
 
 def run_rush(database_url: str, parents: int = 300, places: int = 40, pool: int = 100,
-             workers: int = 4, login_window: float = 120.0, think: float = 0.0,
+             workers: int = 4, login_window: float = 120.0, think: float = 2.0,
              max_seconds: float = 600.0, agents_validate: bool = False, clicks: str = "recopy",
-             cli_migrate: bool = True, log=lambda message: print(message, file=sys.stderr, flush=True)) -> dict:
+             cli_migrate: bool = True, log=None) -> dict:
     """Run the rush against ``database_url`` (an existing PostgreSQL or SQLite
-    database); returns the figures (the JSON line's content)."""
+    database); returns the figures (the JSON line's content). ``cli_migrate``:
+    migrate with the ``flask`` commands (else the same steps in this process);
+    ``log``: a function given progress lines (default: stderr)."""
+    if log is None:
+        def log(message):
+            print(message, file=sys.stderr, flush=True)
     started = time.monotonic()
-    load_start = round(os.getloadavg()[0], 2)
-    hard_deadline = started + max_seconds
     log(f"rush: migrating {database_url.rsplit('@', 1)[-1]}")
     if cli_migrate:
         migrate(database_url)
-    app = _app(database_url)
+    folder = tempfile.mkdtemp(prefix="portail-rush-")
+    try:
+        return _run(database_url, folder, started, parents, places, pool, workers, login_window,
+                    think, max_seconds, agents_validate, clicks, cli_migrate, log)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run(database_url, folder, started, parents, places, pool, workers, login_window, think,
+         max_seconds, agents_validate, clicks, cli_migrate, log) -> dict:
+    load_start = round(os.getloadavg()[0], 2)
+    hard_deadline = started + max_seconds
+    app = _app(database_url, folder)
     if not cli_migrate:  # the same two steps, in this process (quicker: the short test)
         from app.core.cli import sync_permissions, upgrade_database
 

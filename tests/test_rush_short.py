@@ -49,7 +49,7 @@ def test_a_short_rush_never_overbooks_and_answers_every_parent(rush_database_url
     from benchmarks.rush import run_rush
 
     result = run_rush(rush_database_url, parents=PARENTS, places=PLACES, pool=15, workers=2,
-                      login_window=2.0, max_seconds=240, cli_migrate=False,
+                      login_window=2.0, think=0.0, max_seconds=240, cli_migrate=False,
                       log=lambda _message: None)
     assert result["database"] == "postgresql"
     assert result["overbooking"] == 0, result
