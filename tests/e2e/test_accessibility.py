@@ -100,10 +100,10 @@ class Audit:
                     f"[{self.viewport}] {label} ({page.url}): the page scrolls sideways "
                     f"({widths[0]} px for {widths[1]} px): {', '.join(wide)}")
 
-    def visit(self, url: str, label: str) -> None:
+    def visit(self, url: str, label: str, status: int = 200) -> None:
         response = self.page.goto(url)
-        assert response is not None and response.status == 200, (label, url,
-                                                                  response and response.status)
+        assert response is not None and response.status == status, (
+            label, url, response and response.status)
         self.check(label)
 
     def assert_clean(self) -> None:
@@ -169,9 +169,20 @@ def test_public_pages(browser, live_server, public_site, viewport):
         with page.expect_navigation():
             page.press("input[name=password]", "Enter")
         audit.check("Connexion refusée")
+        page.goto("/compte/mot-de-passe-oublie")
+        page.fill("input[name=email]", "personne@exemple.test")
+        _click(page, "M'envoyer un lien")
+        audit.check("Mot de passe oublié, lien envoyé")
+        page.goto("/compte/creer")
+        page.fill("input[name=email]", "nouveau.parent@exemple.test")
+        page.fill("input[name=password]", "quatre chats jouent au soleil")
+        page.fill("input[name=confirm]", "quatre chats jouent au soleil")
+        _click(page, "Créer mon compte")
+        audit.check("Créer mon compte, vérifiez vos e-mails")
+        audit.visit("/services/inconnu/", "Page introuvable", status=404)
     finally:
         context.close()
-    assert len(audit.pages) == 16
+    assert len(audit.pages) == 19
     audit.assert_clean()
 
 
@@ -273,6 +284,7 @@ def test_family_account_pages(browser, live_server, e2e_login, family, viewport)
                 ("/compte/factures/", "Mes factures"),
                 (f"/compte/factures/{family['invoice_id']}", "Facture")):
             audit.visit(url, label)
+        audit.visit("/compte/enfants/999999", "Enfant introuvable", status=404)
         # A form sent with errors shows its messages next to the fields.
         page.goto("/compte/mot-de-passe")
         page.locator("form button[type=submit], form input[type=submit]").last.click()
@@ -304,6 +316,8 @@ def test_planning_history_and_cancellation(browser, live_server, e2e_login, fami
         page.fill("input[name=date_to]", "2026-10-14")
         _click(page, "Suivant →")
         audit.check("Demander l'annulation, confirmation")
+        _click(page, "Valider ✓")
+        audit.check("Demande d'annulation enregistrée")
         audit.visit("/compte/planning/historique", "Historique")
         audit.visit(f"/compte/planning/historique/{family['request_id']}", "Détail d'un dossier")
     finally:
@@ -328,6 +342,8 @@ def test_booking_wizard(browser, live_server, e2e_login, family, viewport):
         with page.expect_navigation():
             page.locator("td[data-date='2026-11-04'] .pf-day-num a").click()
         audit.check("Réservation 3 : journée")
+        _click(page, "Valider")
+        audit.check("Réservation 3 : journée, sans régime choisi")
         page.get_by_label("MERCREDI JOURNEE AVEC REPAS").check()
         _click(page, "Valider")
         audit.check("Réservation 3 : planning avec brouillon")
@@ -345,6 +361,25 @@ def test_booking_wizard(browser, live_server, e2e_login, family, viewport):
         page.get_by_text(family["cantine_name"]).click()
         _click(page, "Suivant →")
         audit.check("Réservation cantine : jours de la semaine")
+    finally:
+        context.close()
+    audit.assert_clean()
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_pages_of_a_family_awaiting_validation(app, browser, live_server, e2e_login, clock,
+                                               viewport):
+    clock.set(NOW)
+    with app.app_context():
+        user = factories.make_user("Famille", status="draft")
+    context, page = _open(browser, live_server, viewport)
+    try:
+        audit = Audit(page, viewport)
+        e2e_login(page, user)
+        audit.visit("/compte/", "Mon compte (à compléter)")
+        audit.visit("/compte/valider", "Soumettre mon dossier")
+        audit.visit("/compte/planning/", "Mon planning (compte non validé)")
+        audit.visit("/compte/reservations/nouvelle", "Réservation (compte non validé)")
     finally:
         context.close()
     audit.assert_clean()
