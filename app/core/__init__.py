@@ -52,10 +52,11 @@ def render_error(code: int, text=None):
 def register(app, appbuilder) -> None:
     from app.core import backup  # noqa: F401  (portail backup / portail restore)
     from app import demo  # noqa: F401  (portail demo, portail generate)
-    from app.core import headers
+    from app.core import hardening, headers
     from app.extensions import db
 
     headers.init_app(app)
+    hardening.init_app(app)
 
     for code in ERROR_TITLES:
         app.register_error_handler(code, lambda e, code=code: _handle(code))
