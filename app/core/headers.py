@@ -1,4 +1,4 @@
-"""Security headers on every response (and FAB's file download routes closed).
+"""Security headers on every response.
 
 Content-Security-Policy allows nothing from another host: scripts only from
 the portal itself or inline with the per-request nonce (FAB's templates call
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import abort, g, request
+from flask import g
 
 
 def csp_nonce() -> str:
@@ -43,17 +43,6 @@ def init_app(app) -> None:
         # ``g`` outlives the request when an application context was already
         # pushed (CLI, tests): each request still gets its own nonce.
         g.pop("_csp_nonce", None)
-
-    @app.before_request
-    def _no_fab_file_downloads():
-        # FAB's ModelView ``/download/<filename>`` serves any file of
-        # UPLOAD_FOLDER (family documents included) to anyone with
-        # can_download on any view, and fails (500) on a name without
-        # "_sep_". No view of the portal has file columns: family documents
-        # and public documents have their own checked routes.
-        rule = request.url_rule
-        if rule is not None and rule.rule.endswith("/download/<string:filename>"):
-            abort(404)
 
     @app.after_request
     def _security_headers(response):
