@@ -147,6 +147,9 @@ def _int(sheet, row_no, column, value, minimum=0):
     if number < minimum:
         sheet.error(row_no, column, _("the number must be at least %(min)s.", min=minimum))
         return None
+    if number > 999999:
+        sheet.error(row_no, column, _("the number must be at most %(max)s.", max=999999))
+        return None
     return number
 
 

@@ -140,17 +140,19 @@ MAX_RANGE_DAYS = 400
 
 
 def parse_day(text: str) -> dt.date | None:
-    text = (text or "").strip()
+    """A date typed as DD/MM/YYYY (or YYYY-MM-DD), within 1900–2200; else None."""
+    text = (text or "").strip()[:20]
     for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
         try:
-            return dt.datetime.strptime(text, fmt).date()
+            day = dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
+        return day if 1900 <= day.year <= 2200 else None
     return None
 
 
 def parse_month(text: str) -> tuple[int, int] | None:
-    text = (text or "").strip()
+    text = (text or "").strip()[:20]
     for fmt in ("%m/%Y", "%Y-%m"):
         try:
             moment = dt.datetime.strptime(text, fmt)
@@ -170,7 +172,7 @@ def parse(spec: ExportSpec, form, allowed_facility_ids: set[int] | None) -> tupl
                 values[param.name] = None
                 continue
             try:
-                facility_id = int(raw)
+                facility_id = int(raw[:12])
             except ValueError:
                 errors.append(_l("Choose a facility."))
                 continue

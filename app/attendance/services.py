@@ -44,6 +44,18 @@ EXPECTED_STATES = (
 )
 
 
+MAX_ID = 2**31 - 1
+
+
+def as_id(value) -> int | None:
+    """A database id from user input, or None (not a number, or out of range)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if 0 < number <= MAX_ID else None
+
+
 # --- which facilities an agent sees --------------------------------------------
 
 def assigned_facility_ids(user) -> set[int] | None:
@@ -63,11 +75,8 @@ def facilities_for(user) -> list[Facility]:
 
 def check_facility(user, facility_id) -> Facility:
     """The facility if the user may see it; NotFound / Forbidden otherwise."""
-    try:
-        facility_id = int(facility_id)
-    except (TypeError, ValueError):
-        raise NotFound(_l("This facility does not exist.")) from None
-    facility = db.session.get(Facility, facility_id)
+    facility_id = as_id(facility_id)
+    facility = db.session.get(Facility, facility_id) if facility_id else None
     if facility is None:
         raise NotFound(_l("This facility does not exist."))
     ids = assigned_facility_ids(user)
@@ -165,10 +174,10 @@ def mark(actor, now: dt.datetime, facility_id: int, day: dt.date, marks: dict,
     """
     cleaned = {}
     for presence_id, status in marks.items():
-        try:
-            cleaned[int(presence_id)] = _check_status(status)
-        except (TypeError, ValueError):
-            raise DomainError(_l("This child is not expected on this day.")) from None
+        number = as_id(presence_id)
+        if number is None:
+            raise DomainError(_l("This child is not expected on this day."))
+        cleaned[number] = _check_status(status)
     if not cleaned:
         return 0
     reason = (reason or "").strip()
@@ -281,10 +290,9 @@ def add_walk_in(actor, now: dt.datetime, facility_id: int, day: dt.date, child_i
     reason = (reason or "").strip()
     if day_lock(facility_id, day) is not None and not reason:
         raise DomainError(_l("This day is locked: give the reason for the change."))
-    try:
-        child_id, unit_id = int(child_id), int(unit_id)
-    except (TypeError, ValueError):
-        raise DomainError(_l("Choose the child and the meal plan.")) from None
+    child_id, unit_id = as_id(child_id), as_id(unit_id)
+    if child_id is None or unit_id is None:
+        raise DomainError(_l("Choose the child and the meal plan."))
     unit = next((u for u in units_open_on(facility_id, day) if u.id == unit_id), None)
     if unit is None:
         raise DomainError(_l("This meal plan is not open at this facility on %(day)s.",

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
+from app.attendance.services import as_id
 from app.billing import services
 from app.billing.models import Invoice
 from app.core import clock
@@ -131,10 +132,7 @@ class BillingInvoiceView(BaseView):
             pattern = f"%{search.lower()}%"
             query = query.where(or_(func.lower(Invoice.number).like(pattern),
                                     func.lower(Guardian.last_name).like(pattern)))
-        try:
-            page = max(1, int(request.args.get("page", 1)))
-        except ValueError:
-            page = 1
+        page = min(as_id(request.args.get("page", 1)) or 1, 100000)
         total = db.session.scalar(select(func.count()).select_from(query.subquery()))
         rows = db.session.execute(
             query.order_by(Invoice.year.desc(), Invoice.month.desc(), Invoice.kind,
@@ -146,7 +144,8 @@ class BillingInvoiceView(BaseView):
             InvoiceStatus=InvoiceStatus, InvoiceKind=InvoiceKind)
 
     def _invoice(self, invoice_id) -> Invoice:
-        invoice = db.session.get(Invoice, invoice_id)
+        invoice_id = as_id(invoice_id)
+        invoice = db.session.get(Invoice, invoice_id) if invoice_id else None
         if invoice is None:
             abort(404)
         return invoice
@@ -174,7 +173,7 @@ class BillingInvoiceView(BaseView):
         invoice = self._invoice(invoice_id)
         lines = []
         for line in invoice.lines:
-            raw = (request.form.get(f"line-{line.id}") or "").strip()
+            raw = (request.form.get(f"line-{line.id}") or "").strip()[:9]
             if raw:
                 lines.append((line.id, raw))
         try:
@@ -206,6 +205,8 @@ class FamilyInvoicesView(BaseView):
     @has_access
     def show(self, invoice_id):
         household = access.current_household()
+        if as_id(invoice_id) is None:
+            abort(404)
         invoice = access.owned_or_404(Invoice, invoice_id, household)
         if invoice.status != InvoiceStatus.ISSUED.value:
             abort(404)

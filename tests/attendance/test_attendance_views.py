@@ -176,3 +176,22 @@ def test_printable_sheet_of_the_day_from_the_pointage(app, client, login_as, for
         assert wb.active["A1"].value.startswith("Pointage – ACM PITCHOUNET")
     finally:
         app.config.pop("EXPORT_FOLDER")
+
+
+def test_absurd_ids_and_dates_are_refused_cleanly(app, client, login_as, form_post):
+    facility_id, ids, _s, _u = _site(app)
+    login_as("Agent")
+    huge = "9" * 30
+    assert client.get(f"/pointage/?facility={huge}").status_code == 404
+    page = client.get(f"/pointage/?facility={facility_id}&day=01/01/0001")
+    assert page.status_code == 200
+    url = f"/pointage/?facility={facility_id}&day=09/09/2026"
+    response = form_post("/pointage/pointer", {"facility": facility_id, "day": "09/09/2026",
+                                               "presence": huge, "status": "present"},
+                         page=url, headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 400
+    response = form_post("/pointage/sans-reservation",
+                         {"facility": facility_id, "day": "09/09/2026", "child": huge,
+                          "unit": "-1"}, page=url, follow_redirects=True)
+    assert "Choisissez l'enfant et le régime" in html.unescape(response.get_data(as_text=True))
+    assert _statuses(app) == {}

@@ -117,3 +117,13 @@ def test_family_sees_only_its_issued_invoices(app, client, login_as):
     assert client.get(f"/compte/factures/{theirs_id}").status_code == 404
     assert client.get("/compte/factures/abc").status_code == 404
     assert client.get("/facturation/factures/").status_code in (302, 403)
+
+
+def test_absurd_ids_are_not_found(app, client, login_as):
+    login_as("Comptable")
+    huge = "9" * 30
+    assert client.get(f"/facturation/factures/{huge}").status_code == 404
+    assert client.get(f"/facturation/factures/?page={huge}").status_code == 200
+    login_as("Famille")
+    assert client.get(f"/compte/factures/{huge}").status_code == 404
+    assert client.get("/compte/factures/-3").status_code == 404
