@@ -303,6 +303,12 @@ def test_planning_history_and_cancellation(browser, live_server, e2e_login, fami
         e2e_login(page, family["user"])
         audit.visit("/compte/planning/?mois=2026-09", "Mon planning (septembre)")
         audit.visit("/compte/planning/?mois=2026-10", "Mon planning (octobre)")
+        # Each state of the legend has its own icon (glyph and style), e.g.
+        # "Présence en attente de traitement" and "Demande d'annulation expirée".
+        icons = page.evaluate("""() => Array.from(document.querySelectorAll('.pf-legend li')).map(
+            li => { const i = li.querySelector('i'); const s = getComputedStyle(i, '::before');
+                    return [li.innerText.trim(), s.content + ' ' + s.fontWeight]; })""")
+        assert len(icons) == 8 and len({glyph for _label, glyph in icons}) == 8, icons
         audit.visit(f"/compte/planning/presence/{family['accepted_id']}", "Détail d'une présence")
         audit.visit(f"/compte/planning/presence/{family['accepted_id']}/modifier",
                     "Voir/Modifier cette réservation")

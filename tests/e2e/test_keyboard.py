@@ -205,3 +205,52 @@ def test_booking_wizard_by_keyboard(app, page, e2e_login, family):
     assert [tuple(r) for r in rows] == [
         (dt.date(2026, 10, 7), "accepted"), (dt.date(2026, 11, 4), "pending"),
         (dt.date(2026, 11, 18), "pending")]
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900},
+                                      {"width": 375, "height": 740}], ids=["desktop", "mobile"])
+def test_menus_by_keyboard(app, browser, live_server, e2e_login, family, viewport):
+    """The services "Menu" of the public site (a Bootstrap dropdown: Enter
+    opens it, the arrows move in it) and, on a phone, the collapsed top menu."""
+    with app.app_context():
+        kind = factories.make_service_kind("acm_mercredi", "ACM des Mercredis")
+        factories.make_page(service_kind=kind, section="presentation")
+        factories.make_page(title="Règlement intérieur", service_kind=kind,
+                            section="reglements", body="Le règlement des accueils.")
+    phone = viewport["width"] < 768
+    context = browser.new_context(base_url=live_server.url, locale="fr-FR",
+                                  timezone_id="Europe/Paris", viewport=viewport)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        page.goto("/")
+        if phone:
+            tab_to(page, text_is("^Menu$"))
+            page.keyboard.press("Enter")
+            page.locator("#portail-services-list").wait_for(state="visible")
+        tab_to(page, text_is("^ACM des Mercredis$"))
+        page.keyboard.press("Enter")
+        page.locator("#portail-services-list .dropdown.open").wait_for()
+        info = None
+        for _ in range(6):
+            page.keyboard.press("ArrowDown")
+            info = _focused(page)
+            if info and info["text"] == "Règlements intérieurs":
+                break
+        assert info and info["text"] == "Règlements intérieurs", _describe(info)
+        assert info["outline"] or info["ring"]
+        press_enter_and_wait(page)
+        assert page.url.endswith("/services/acm_mercredi/reglements")
+        assert page.get_by_text("Le règlement des accueils.").is_visible()
+
+        e2e_login(page, family["user"])
+        page.goto("/compte/planning/")
+        if phone:
+            tab_to(page, text_is("^Ouvrir le menu$"))
+            page.keyboard.press("Enter")
+            page.locator("#portail-navbar-collapse").wait_for(state="visible")
+        tab_to(page, text_is("^Mon compte$"))
+        press_enter_and_wait(page)
+        assert page.url.endswith("/compte/")
+    finally:
+        context.close()
