@@ -775,3 +775,59 @@ def test_ids_beyond_the_database_integers_are_a_404(app, world, url):
         response = fuzzer.send(method, url, form={"title": "x"} if method == "POST" else None)
         assert response.status_code in (404, 405)
     assert fuzzer.problems == []
+
+
+def test_page_numbers_beyond_the_database_offset_are_not_a_server_error(app, world):
+    huge = "9" * 30
+    family = Fuzzer(app, world, "Famille")
+    response = family.send("GET", "/compte/planning/historique", query={"page": huge})
+    assert response.status_code == 200
+    agent = Fuzzer(app, world, "Agent")
+    for url in ("/agents/reservations/demandes/", "/agents/reservations/annulations/"):
+        assert agent.send("GET", url, query={"page": huge}).status_code == 200
+    assert family.problems == [] and agent.problems == []
+
+
+def test_unicode_digits_and_huge_ids_in_lists_of_ids_are_ignored(app, world):
+    """"²".isdigit() is true but int("²") fails; 8715775559225 is no PostgreSQL
+    integer: both were server errors (planning filter, staff queue actions)."""
+    from app.bookings.models import Presence
+
+    family = Fuzzer(app, world, "Famille")
+    response = family.send("GET", "/compte/planning/",
+                           query={"filtre": "1", "usager": ["²", "8715775559225",
+                                                            str(world.child_id)]})
+    assert response.status_code == 200
+    agent = Fuzzer(app, world, "Agent")
+    states = _count_of(app, Presence)
+    for ids in (["²"], ["8715775559225"], ["-1", "٣", ""]):
+        response = agent.send("POST", "/agents/reservations/demandes/action",
+                              form={"action": "accept", "presence_ids": ids, "reason": ""})
+        assert response.status_code in (302, 400)
+    assert _count_of(app, Presence) == states
+    assert family.problems == [] and agent.problems == []
+
+
+def test_a_nul_in_an_uploaded_file_name_is_dropped_not_a_database_error(app, world):
+    import os
+
+    from app.extensions import db
+    from app.families.models import Document
+
+    fuzzer = Fuzzer(app, world, "Famille")
+    before = _upload_folder_files(app)
+    with app.app_context():
+        type_id = db.session.scalar(text("SELECT id FROM document_type"))
+        db.session.remove()
+    response = fuzzer.send("POST", "/compte/documents/envoyer",
+                           form={"document_type": str(type_id)},
+                           files={"file": ("attestation.pdf\x00.exe", PDF)})
+    assert response.status_code == 302
+    assert fuzzer.problems == []
+    with app.app_context():
+        names = set(db.session.scalars(text("SELECT original_filename FROM document")))
+        db.session.remove()
+    assert "attestation.pdf.exe" in names
+    assert len(_upload_folder_files(app) - before) == 1
+    assert _count_of(app, Document) == 2
+    assert all(os.path.basename(p) != "attestation.pdf.exe" for p in _upload_folder_files(app))

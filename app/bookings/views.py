@@ -40,10 +40,17 @@ from app.core.errors import DomainError, NotFound
 from app.core.i18n import format_day, format_day_title, format_month
 from app.core.states import HOLDING_STATES, HouseholdStatus, PresenceState
 from app.extensions import db
-from app.families.access import child_of, children_of, current_household, owned_or_404
+from app.families.access import (
+    child_of,
+    children_of,
+    current_household,
+    owned_or_404,
+    valid_id,
+)
 from app.families.models import Child
 
 DRAFT_KEY = "booking_draft"
+MAX_PAGE = 100_000  # a larger page number would overflow the database's OFFSET
 CANTINE_CODES = ("cantine", "cantines", "restauration", "restauration_scolaire")
 
 # The guide's legend, in its order: (state or marker, Font Awesome icon, label).
@@ -271,7 +278,7 @@ class FamilyPlanningView(BaseView):
         children = children_of(household)
         child_ids_all = [c.id for c in children]
         if request.args.get("filtre"):
-            chosen = {int(v) for v in request.args.getlist("usager") if v.isdigit()}
+            chosen = {n for n in map(valid_id, request.args.getlist("usager")) if n}
             child_ids = [i for i in child_ids_all if i in chosen]
             show_cancelled = bool(request.args.get("annulations"))
             show_others = bool(request.args.get("autres"))
@@ -311,7 +318,7 @@ class FamilyPlanningView(BaseView):
         per_page = request.args.get("par_page", "5")
         per_page = int(per_page) if per_page in ("5", "10", "25") else 5
         try:
-            page = max(1, int(request.args.get("page", "1")))
+            page = min(max(1, int(request.args.get("page", "1"))), MAX_PAGE)
         except ValueError:
             page = 1
         rows, total = services.history(household, page=page, per_page=per_page)
@@ -1017,7 +1024,7 @@ def _queue_query(user, state: str, filters: dict):
 
 def _visible_ids(user, state: str, ids) -> list[int]:
     """The ids among ``ids`` that this agent may act on (state and facility)."""
-    clean = sorted({int(i) for i in ids if str(i).isdigit()})
+    clean = sorted({n for n in map(valid_id, ids) if n})
     if not clean:
         return []
     scope = staff_facility_ids(user)
@@ -1036,7 +1043,7 @@ class _StaffQueue(BaseView):
 
     def _rows(self, filters):
         try:
-            page = max(1, int(request.args.get("page", "1")))
+            page = min(max(1, int(request.args.get("page", "1"))), MAX_PAGE)
         except ValueError:
             page = 1
         base = _queue_query(current_user, self.state, filters)

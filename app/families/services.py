@@ -507,7 +507,9 @@ def upload_document(actor, household: Household, document_type: DocumentType,
     path = upload_folder() / stored_name
     with open(path, "xb") as handle:
         handle.write(data)
-    safe_name = os.path.basename((filename or "").replace("\\", "/"))[:200] or "document"
+    safe_name = os.path.basename((filename or "").replace("\\", "/"))
+    # no control characters (a NUL is a database error on PostgreSQL)
+    safe_name = "".join(c for c in safe_name if c >= " " and c != "\x7f")[:200] or "document"
     document = Document(household_id=household.id, child_id=getattr(child, "id", None),
                         document_type_id=document_type.id, original_filename=safe_name,
                         stored_name=stored_name, content_type=content_type, size=len(data),
