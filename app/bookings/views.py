@@ -1075,6 +1075,32 @@ class _StaffQueue(BaseView):
             action_endpoint=f"{type(self).__name__}.act",
             cancellation=self.state == PresenceState.CANCEL_REQUESTED.value)
 
+    def _act(self):
+        """The queue's bulk form: checks it, then ``_apply(action, ids, reason)``."""
+        form = QueueActionForm()
+        if not form.validate_on_submit():
+            flash(_("The form has expired, please try again."), "danger")
+            return self._back()
+        ids = _visible_ids(current_user, self.state, request.form.getlist("presence_ids"))
+        if not ids:
+            flash(_("Select at least one request."), "warning")
+            return self._back()
+        action = form.action.data
+        if action not in ("accept", "refuse"):
+            abort(400)
+        reason = (form.reason.data or "").strip()
+        if action == "refuse" and not reason:
+            flash(_("Please give the family a reason for the refusal."), "danger")
+            return self._back()
+        try:
+            done, errors = self._apply(action, ids, reason)
+        except DomainError as error:
+            db.session.rollback()
+            flash(_error_message(error), "danger")
+            return self._back()
+        _flash_counts(done, errors, action)
+        return self._back()
+
     def _back(self):
         args = {k: v for k, v in request.args.items()}
         return redirect(url_for(f"{type(self).__name__}.index", **args))
@@ -1095,31 +1121,14 @@ class StaffBookingQueueView(_StaffQueue):
     @expose("/action", methods=["POST"])
     @has_access
     def act(self):
-        form = QueueActionForm()
-        if not form.validate_on_submit():
-            flash(_("The form has expired, please try again."), "danger")
-            return self._back()
-        ids = _visible_ids(current_user, self.state, request.form.getlist("presence_ids"))
-        if not ids:
-            flash(_("Select at least one request."), "warning")
-            return self._back()
-        reason = (form.reason.data or "").strip()
-        try:
-            if form.action.data == "accept":
-                result = services.accept_many(current_user, clock.now(), ids)
-            elif form.action.data == "refuse":
-                if not reason:
-                    flash(_("Please give the family a reason for the refusal."), "danger")
-                    return self._back()
-                result = services.refuse_many(current_user, clock.now(), ids, reason)
-            else:
-                abort(400)
-        except DomainError as error:
-            db.session.rollback()
-            flash(_error_message(error), "danger")
-            return self._back()
-        _flash_bulk(result, form.action.data)
-        return self._back()
+        return self._act()
+
+    def _apply(self, action, ids, reason):
+        if action == "accept":
+            result = services.accept_many(current_user, clock.now(), ids)
+        else:
+            result = services.refuse_many(current_user, clock.now(), ids, reason)
+        return result.done, list(result.errors.values())
 
 
 class StaffCancellationQueueView(_StaffQueue):
@@ -1137,26 +1146,15 @@ class StaffCancellationQueueView(_StaffQueue):
     @expose("/action", methods=["POST"])
     @has_access
     def act(self):
-        form = QueueActionForm()
-        if not form.validate_on_submit():
-            flash(_("The form has expired, please try again."), "danger")
-            return self._back()
-        ids = _visible_ids(current_user, self.state, request.form.getlist("presence_ids"))
-        if not ids:
-            flash(_("Select at least one request."), "warning")
-            return self._back()
-        reason = (form.reason.data or "").strip()
-        if form.action.data not in ("accept", "refuse"):
-            abort(400)
-        if form.action.data == "refuse" and not reason:
-            flash(_("Please give the family a reason for the refusal."), "danger")
-            return self._back()
+        return self._act()
+
+    def _apply(self, action, ids, reason):
         done, errors = 0, []
         now = clock.now()
         for presence_id in ids:
             presence = db.session.get(Presence, presence_id)
             try:
-                if form.action.data == "accept":
+                if action == "accept":
                     services.accept_cancellation(current_user, now, presence)
                 else:
                     services.refuse_cancellation(current_user, now, presence, reason)
@@ -1164,14 +1162,7 @@ class StaffCancellationQueueView(_StaffQueue):
             except DomainError as error:
                 db.session.rollback()
                 errors.append(_error_message(error))
-        _flash_counts(done, errors, form.action.data)
-        return self._back()
-
-
-def _flash_bulk(result, action):
-    done = getattr(result, "done", 0) if result is not None else 0
-    errors = list((getattr(result, "errors", None) or {}).values())
-    _flash_counts(done, errors, action)
+        return done, errors
 
 
 def _flash_counts(done, errors, action):
