@@ -69,6 +69,12 @@ class Audit:
         page = self.page
         page.wait_for_load_state("load")
         self.pages.append(label)
+        title = page.title()
+        if os.environ.get("A11Y_TITLES"):
+            print(f"TITLE {label!r}: {title!r}")
+        if " – " not in title:  # RGAA 8.6: "<the page> – Portail Famille"
+            self.problems.append(f"[{self.viewport}] {label} ({page.url}): the window title "
+                                 f"{title!r} does not name the page")
         folder = os.environ.get("A11Y_SCREENSHOTS")  # e.g. /tmp/shots, to look at them
         if folder:
             os.makedirs(folder, exist_ok=True)
@@ -117,6 +123,11 @@ def _open(browser, live_server, viewport):
     return context, context.new_page()
 
 
+def _submit(page, name):
+    with page.expect_navigation():
+        page.get_by_role("button", name=name).first.click()
+
+
 def _click(page, name):
     with page.expect_navigation():
         page.get_by_role("button", name=name).or_(
@@ -161,7 +172,8 @@ def test_public_pages(browser, live_server, public_site, viewport):
         audit.visit("/compte/renvoyer-lien", "Renvoyer le lien")
         # The same forms after a wrong submission (error messages shown).
         page.goto("/compte/creer")
-        _click(page, "Créer mon compte")
+        _submit(page, "Créer mon compte")
+        page.locator(".has-error").first.wait_for()
         audit.check("Créer mon compte, avec erreurs")
         page.goto("/login/")
         page.fill("input[name=username]", "personne@exemple.test")
@@ -171,13 +183,14 @@ def test_public_pages(browser, live_server, public_site, viewport):
         audit.check("Connexion refusée")
         page.goto("/compte/mot-de-passe-oublie")
         page.fill("input[name=email]", "personne@exemple.test")
-        _click(page, "M'envoyer un lien")
+        _submit(page, "M'envoyer un lien")
         audit.check("Mot de passe oublié, lien envoyé")
         page.goto("/compte/creer")
         page.fill("input[name=email]", "nouveau.parent@exemple.test")
         page.fill("input[name=password]", "quatre chats jouent au soleil")
         page.fill("input[name=confirm]", "quatre chats jouent au soleil")
-        _click(page, "Créer mon compte")
+        _submit(page, "Créer mon compte")
+        page.get_by_role("heading", name="Consultez votre messagerie").wait_for()
         audit.check("Créer mon compte, vérifiez vos e-mails")
         audit.visit("/services/inconnu/", "Page introuvable", status=404)
     finally:
@@ -287,8 +300,8 @@ def test_family_account_pages(browser, live_server, e2e_login, family, viewport)
         audit.visit("/compte/enfants/999999", "Enfant introuvable", status=404)
         # A form sent with errors shows its messages next to the fields.
         page.goto("/compte/mot-de-passe")
-        page.locator("form button[type=submit], form input[type=submit]").last.click()
-        page.wait_for_load_state("load")
+        _submit(page, "Valider")
+        page.locator(".has-error").first.wait_for()
         audit.check("Changer mon mot de passe, avec erreurs")
     finally:
         context.close()
