@@ -162,6 +162,8 @@ def world(app, clock):
             "section": ["presentation"], "locale": ["fr"], "person_id": ["1"],
         }
         w.period_id = period.id
+        w.facility_id = period.reception.facility_id
+        w.unit_ids = [str(u.id) for u in period.units]
         w.child_id = child.id
         w.household_id = household.id
         return w
@@ -173,14 +175,26 @@ def _tables(app) -> list[str]:
     return sorted(t.name for t in metadata.sorted_tables if t.name != "alembic_version")
 
 
-def _counts(app, tables) -> dict[str, int]:
+# Tables whose rows are compared whole (not only counted) around a refused
+# request: a refused form must not change the household's data or a booking.
+DIGESTED = ["household", "guardian", "child", "household_child", "authorized_person",
+            "school_info", "document", "presence", "booking_request", "attendance"]
+
+
+def _counts(app, tables) -> dict[str, object]:
+    """Row counts of every table, and the rows themselves of DIGESTED."""
     from app.extensions import db
 
     query = "SELECT " + ", ".join(f'(SELECT count(*) FROM "{t}")' for t in tables)
     with app.app_context():
         row = db.session.execute(text(query)).one()
+        state = dict(zip(tables, row))
+        for table in DIGESTED:
+            if table in state:
+                rows = db.session.execute(text(f'SELECT * FROM "{table}"')).all()
+                state[f"{table} (rows)"] = sorted(repr(tuple(r)) for r in rows)
         db.session.remove()
-    return dict(zip(tables, row))
+    return state
 
 
 def _logged_in_client(app, user_id):
@@ -364,7 +378,8 @@ class Fuzzer:
         if method == "POST" and refused:
             self.refused += 1
             after = _counts(self.app, self.tables)
-            changed = {t: (before[t], after[t]) for t in self.tables if before[t] != after[t]}
+            changed = {t: (before[t], after[t]) if isinstance(before[t], int) else "changed"
+                       for t in before if before[t] != after[t]}
             if changed:
                 self.problems.add("written although refused", method, path, query, form,
                                   f"{status} {changed}")
@@ -681,6 +696,45 @@ def test_text_fields_of_a_child_with_hostile_values(app, world):
     assert "<script>alert(1)" not in listing
 
 
+def test_family_forms_refuse_control_characters_and_huge_texts_in_french(app, world):
+    """Every text field of "Mon profil", "Mon foyer", "Mes enfants" and
+    "Informations scolaires": a control character or 10 000 characters give
+    the form again with a French message and change nothing; a <script>, an
+    emoji or RTL marks are either kept as text or refused, never run."""
+    fuzzer = Fuzzer(app, world, "Famille")
+    pages = ["/compte/profil/modifier", "/compte/foyer/coordonnees", "/compte/foyer/informations",
+             "/compte/foyer/autre-responsable", f"/compte/enfants/{world.child_id}/modifier",
+             f"/compte/scolaire/{world.child_id}", "/compte/enfants/ajouter"]
+    forms = []
+    for url in pages:
+        response = fuzzer.client.get(url)
+        assert response.status_code == 200, url
+        for form in forms_in(response.get_data(as_text=True), url):
+            text_fields = [n for n, v in form["fields"].items() if n not in form["choices"]]
+            if form["path"] == url and text_fields:
+                forms.append((form, text_fields))
+    assert len(forms) >= 6
+
+    @_settings(70)
+    @given(data=st.data())
+    def run(data):
+        form, text_fields = data.draw(st.sampled_from(forms), label="form")
+        name = data.draw(st.sampled_from(text_fields), label="field")
+        value = data.draw(st.sampled_from(TEXTS), label="value")
+        fields = {**form["fields"], name: value}
+        before = _counts(app, fuzzer.tables)
+        response = fuzzer.send("POST", form["path"], form=fields)
+        assert response is not None
+        body = response.get_data(as_text=True)
+        assert "<script>alert(1)" not in body
+        if any(ord(c) < 32 and c not in "\t\n\r" for c in value) or len(value) > 1000:
+            assert response.status_code == 200 and "has-error" in body, (form["path"], name)
+            assert _counts(app, fuzzer.tables) == before
+
+    run()
+    assert fuzzer.problems == [], "\n".join(fuzzer.problems[:30])
+
+
 def test_agent_filters_days_and_months_with_hostile_values(app, world):
     """Agents: pointage day and facility, queues' filters, occupancy, FAB lists'
     "Éléments par page", page numbers, order and filters."""
@@ -697,6 +751,60 @@ def test_agent_filters_days_and_months_with_hostile_values(app, world):
     def run(url, query):
         response = fuzzer.send("GET", url, query=query)
         assert response is not None and response.status_code in (200, 302, 400, 403, 404)
+
+    run()
+    assert fuzzer.problems == [], "\n".join(fuzzer.problems[:30])
+
+
+def test_agent_actions_with_hostile_values_never_fail_and_refusals_write_nothing(app, world):
+    """Pointage (mark, all present, lock, walk-in), family validation (validate,
+    refuse, close, quotient checked, link a child), documents (accept, refuse)
+    and the booking queues, with real and hostile ids, days and reasons."""
+    fuzzer = Fuzzer(app, world, "Agent")
+    def mostly(real, hostile=None):
+        """Real values three times out of four, so that the checks go deep."""
+        return st.one_of(st.sampled_from(real), st.sampled_from(real), st.sampled_from(real),
+                         hostile or hostile_text())
+
+    ids = {name: mostly(values) for name, values in world.real.items()}
+    fields = st.fixed_dictionaries({
+        "facility": mostly([str(world.facility_id)]),
+        "day": mostly(["16/09/2026", "2026-09-16", "30/09/2026"]),
+    }, optional={
+        "presence": ids["presence_id"],
+        "status": st.one_of(st.sampled_from(["present", "absent", "excused"]),
+                            hostile_text()),
+        "reason": st.one_of(st.sampled_from(TEXTS), hostile_text()),
+        "note": st.one_of(st.sampled_from(TEXTS), hostile_text()),
+        "child": ids["child_id"],
+        "unit": st.one_of(st.sampled_from(world.unit_ids), hostile_text()),
+        "action": st.one_of(st.sampled_from(["accept", "refuse"]), hostile_text()),
+        "presence_ids": ids["presence_id"],
+        "qf": hostile_text(), "quotient_familial": hostile_text(),
+    })
+    urls = st.one_of(
+        st.sampled_from(["/pointage/pointer", "/pointage/tous-presents", "/pointage/verrouiller",
+                         "/pointage/sans-reservation", "/agents/reservations/demandes/action",
+                         "/agents/reservations/annulations/action"]),
+        st.builds(lambda action, household: f"/agents/familles/foyer/{quote(household, safe='')}"
+                  f"/{action}", st.sampled_from(["valider", "refuser", "fermer",
+                                                 "quotient-verifie", "rattacher"]),
+                  ids["household_id"]),
+        st.builds(lambda action, document: f"/agents/familles/document/"
+                  f"{quote(document, safe='')}/{action}",
+                  st.sampled_from(["accepter", "refuser"]), ids["document_id"]))
+
+    @_settings(120)
+    @given(url=urls, form=fields,
+           json=st.booleans())
+    def run(url, form, json):
+        if json:
+            fuzzer.client.environ_base["HTTP_ACCEPT"] = "application/json"
+        try:
+            response = fuzzer.send("POST", url, form=form)
+        finally:
+            fuzzer.client.environ_base.pop("HTTP_ACCEPT", None)
+        assert response is not None
 
     run()
     assert fuzzer.problems == [], "\n".join(fuzzer.problems[:30])
