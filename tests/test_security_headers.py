@@ -400,8 +400,9 @@ def test_an_address_check_link_works_once_and_a_new_link_retires_the_older(app, 
     _post_form(client, "/compte/renvoyer-lien", {"email": "lien@exemple.test"})
     older, newer = _outbox_links(app, "families_verify", "confirmer")
     assert client.get(older).status_code == 400
-    assert client.get(newer).status_code == 302
+    assert _post_form(client, newer, {}).status_code == 302
     assert client.get(newer).status_code == 400
+    assert client.post(newer, data={"csrf_token": "x"}).status_code == 400
 
 
 def test_an_invitation_link_makes_one_login_only(app, client):

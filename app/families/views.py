@@ -91,16 +91,26 @@ class RegistrationView(BaseView):
         return self.render_template("families/register.html", form=form,
                                     title=_("Create my account"), **TEMPLATE_GLOBALS)
 
-    @expose("/confirmer/<token>")
+    @expose("/confirmer/<token>", methods=["GET", "POST"])
     def confirm(self, token):
+        """The address check link. Opening it only shows a button: the address
+        is confirmed by the POST, so a mail scanner that opens every link of a
+        message confirms nothing and does not use the link up."""
+        now = clock.now()
+        actor = current_user if current_user.is_authenticated else None
         try:
-            services.verify_email(current_user if current_user.is_authenticated else None,
-                                  token, clock.now())
-            db.session.commit()
+            row = services.peek_token("verify", token, now)
+            if request.method == "POST":
+                services.verify_email(actor, token, now)
+                db.session.commit()
         except DomainError as error:
             db.session.rollback()
             return self.render_template("families/link_problem.html", message=error.message,
                                         resend=True, **TEMPLATE_GLOBALS), 400
+        if request.method == "GET":
+            return self.render_template("families/confirm_email.html", email=row.email,
+                                        title=_("Confirm my e-mail address"),
+                                        **TEMPLATE_GLOBALS)
         flash(_("Thank you: your e-mail address is confirmed."), "success")
         return redirect("/compte/" if current_user.is_authenticated
                         else self.appbuilder.get_url_for_login)

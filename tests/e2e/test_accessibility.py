@@ -134,6 +134,19 @@ def _click(page, name):
             page.get_by_role("link", name=name)).first.click()
 
 
+def _mailed_path(app, template, part):
+    """The path of the link in the last e-mail of this kind."""
+    from app.extensions import db
+    from app.notifications.models import OutgoingEmail
+
+    with app.app_context():
+        body = db.session.scalars(select(OutgoingEmail.body_text).where(
+            OutgoingEmail.template == template).order_by(OutgoingEmail.id.desc())).first()
+    match = re.search(r"https?://[^/\s]+(/compte/%s/\S+)" % part, body or "")
+    assert match, (template, body)
+    return match.group(1)
+
+
 @pytest.fixture
 def public_site(app, clock):
     clock.set(NOW)
@@ -155,7 +168,7 @@ def public_site(app, clock):
 
 
 @pytest.mark.parametrize("viewport", list(VIEWPORTS))
-def test_public_pages(browser, live_server, public_site, viewport):
+def test_public_pages(app, browser, live_server, public_site, viewport):
     context, page = _open(browser, live_server, viewport)
     try:
         audit = Audit(page, viewport)
@@ -192,10 +205,21 @@ def test_public_pages(browser, live_server, public_site, viewport):
         _submit(page, "Créer mon compte")
         page.get_by_role("heading", name="Consultez votre messagerie").wait_for()
         audit.check("Créer mon compte, vérifiez vos e-mails")
+        # The pages the e-mail links open.
+        verify = _mailed_path(app, "families_verify", "confirmer")
+        audit.visit(verify, "Confirmer mon adresse e-mail")
+        _submit(page, "Confirmer mon adresse e-mail")
+        audit.check("Adresse confirmée, connexion")
+        audit.visit(verify, "Lien déjà utilisé", status=400)
+        page.goto("/compte/mot-de-passe-oublie")
+        page.fill("input[name=email]", "nouveau.parent@exemple.test")
+        _submit(page, "M'envoyer un lien")
+        audit.visit(_mailed_path(app, "families_reset", "nouveau-mot-de-passe"),
+                    "Choisir un nouveau mot de passe")
         audit.visit("/services/inconnu/", "Page introuvable", status=404)
     finally:
         context.close()
-    assert len(audit.pages) == 19
+    assert len(audit.pages) == 23
     audit.assert_clean()
 
 

@@ -80,6 +80,7 @@ def test_a_new_parent_signs_up_and_an_agent_validates(app, page, e2e_login, setu
 
     # the link of the e-mail confirms the address, then the parent logs in
     page.goto(_outbox_link(app, "families_verify", "confirmer"))
+    _click(page, "Confirmer mon adresse e-mail")
     assert page.get_by_text("votre adresse e-mail est confirmée").is_visible()
     e2e_login(page, EMAIL, PASSWORD)
     assert page.url.endswith("/compte/")
