@@ -903,29 +903,29 @@ def cancel_by_agent(actor, now, presence, reason, late=None):
 
 
 def expire(now) -> dict:
-    """PENDING whose day has passed -> EXPIRED; CANCEL_REQUESTED whose day has
-    passed -> CANCEL_EXPIRED (the booking stays and counts as booked for
-    billing). One e-mail per household. Returns {"expired": n,
-    "cancel_expired": m}."""
+    """PENDING or WAITLISTED whose day has passed -> EXPIRED (no place came
+    free in time); CANCEL_REQUESTED whose day has passed -> CANCEL_EXPIRED
+    (the booking stays and counts as booked for billing). One e-mail per
+    household. Returns {"expired": n, "cancel_expired": m}."""
+    expiring = (S.PENDING.value, S.WAITLISTED.value, S.CANCEL_REQUESTED.value)
+
     def run():
         today = now.date()
         # Same lock as every other transition of these days, taken first.
         keys = db.session.execute(
             select(Presence.period_id, Presence.date).where(
-                Presence.date < today,
-                Presence.state.in_((S.PENDING.value, S.CANCEL_REQUESTED.value))).distinct()).all()
+                Presence.date < today, Presence.state.in_(expiring)).distinct()).all()
         by_period = defaultdict(set)
         for period_id, day in keys:
             by_period[period_id].add(day)
         _lock_days(by_period)
         rows = db.session.scalars(
-            select(Presence).where(Presence.date < today, Presence.state.in_(
-                (S.PENDING.value, S.CANCEL_REQUESTED.value)))
+            select(Presence).where(Presence.date < today, Presence.state.in_(expiring))
             .order_by(Presence.household_id, Presence.date, Presence.id)).all()
         counts = {"expired": 0, "cancel_expired": 0}
         by_household = defaultdict(list)
         for p in rows:
-            if p.state == S.PENDING.value:
+            if p.state != S.CANCEL_REQUESTED.value:
                 _history(p, S.EXPIRED.value, None, now)
                 counts["expired"] += 1
             else:

@@ -62,7 +62,7 @@ LEGEND = (
     (PresenceState.REFUSED.value, "fa-solid fa-circle-xmark", PresenceState.REFUSED.label),
     (PresenceState.ACCEPTED.value, "fa-solid fa-circle-check", PresenceState.ACCEPTED.label),
     (PresenceState.EXPIRED.value, "fa-solid fa-clock", PresenceState.EXPIRED.label),
-    (PresenceState.CANCEL_EXPIRED.value, "fa-regular fa-calendar-xmark",
+    (PresenceState.CANCEL_EXPIRED.value, "fa-solid fa-calendar-check",
      PresenceState.CANCEL_EXPIRED.label),
     ("other_account", "fa-solid fa-link", _l("Booking linked to another account")),
 )

@@ -106,7 +106,8 @@ def test_expire_from_state(state, family, period, db):
     presence = factories.make_presence(family.child, period=period, unit=journee(period),
                                        day=WED2, state=state, household=family.household)
     presence_id = presence.id
-    expected = {"pending": "expired", "cancel_requested": "cancel_expired"}.get(state, state)
+    expected = {"pending": "expired", "waitlisted": "expired",
+                "cancel_requested": "cancel_expired"}.get(state, state)
     # The day itself: nothing expires yet.
     assert services.expire(dt.datetime(2026, 9, 16, 23, 59)) == {"expired": 0, "cancel_expired": 0}
     counts = services.expire(dt.datetime(2026, 9, 17, 0, 30))
