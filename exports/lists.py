@@ -6,23 +6,33 @@ For list screens owned by other areas:
 - ``export_query(columns, query, title, filename)`` answers a download of
   any query: ``columns`` is a list of ``(Col, getter)`` where the getter is an
   attribute name (dotted paths allowed) or a function of the row;
-- ``ExcelExportMixin`` adds ``/export/xlsx`` ("Exporter (Excel)") to a FAB
-  ModelView, exporting the rows the list shows (same filters and order, base
-  filters included); set ``export_columns`` on the view.
+- ``ExcelExportMixin`` adds ``/export/xlsx`` and its "Exporter (Excel)"
+  button to a FAB ModelView list, exporting the rows the list shows (same
+  filters and order, base filters included, every page) in the list's
+  columns; put it first in the view's bases: ``class StaffFooView(
+  ExcelExportMixin, ModelView)``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
+import re
+import tempfile
+import unicodedata
 from typing import Any, Callable, Iterable
+from urllib.parse import urlencode
 
-from flask import send_file
+from flask import current_app, flash, redirect, request, send_file, url_for
+from flask_appbuilder import expose
+from flask_appbuilder.security.decorators import has_access, permission_name
+from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.bookings.models import Presence, Request
 from app.catalogue.models import Facility, Period, Reception, Unit
+from app.core import clock
 from app.core.states import (
     AttendanceStatus,
     FamilySituation,
@@ -61,13 +71,19 @@ def rows_of(columns, items: Iterable) -> Iterable[list]:
 
 
 def xlsx_response(sheets: list[Sheet], filename: str):
-    buffer = io.BytesIO()
+    """The workbook as a download. The write-only writer streams the rows to a
+    temporary file (nothing held in memory), which is then sent and removed."""
+    spool = tempfile.TemporaryFile()
     writer = WorkbookWriter()
-    for sheet in sheets:
-        writer.add(sheet)
-    writer.save(buffer)
-    buffer.seek(0)
-    return send_file(buffer, mimetype=XLSX_MIMETYPE, as_attachment=True,
+    try:
+        for sheet in sheets:
+            writer.add(sheet)
+        writer.save(spool)
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return send_file(spool, mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=filename)
 
 
@@ -82,41 +98,148 @@ def export_query(columns, query, title: str = "Export", filename: str = "export.
     return xlsx_response([sheet], filename)
 
 
+def file_slug(title: str) -> str:
+    """A title as part of a file name: "Établissements" -> "etablissements"."""
+    text = unicodedata.normalize("NFKD", str(title)).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "export"
+
+
+# --- "Exporter (Excel)" on a FAB list ----------------------------------------------
+
+LIST_ARG = re.compile(r"^(_flt_\d+_|_oc_|_od_)")
+
+
+def _column_kind(datamodel, name: str) -> str:
+    """The writer's kind for a list column: money for ``*_cents``, real dates
+    and date-times, whole numbers; anything else is written as the list shows it."""
+    if name.endswith("_cents"):
+        return "money"
+    for kind, test in (("datetime", "is_datetime"), ("date", "is_date"),
+                       ("int", "is_integer")):
+        try:
+            if getattr(datamodel, test)(name):
+                return kind
+        except Exception:  # noqa: BLE001 - a relation, property or dotted name
+            return "text"
+    return "text"
+
+
+def _shown(value, formatter):
+    """A cell as the list page shows it (its formatter, yes/no, related rows)."""
+    if formatter is not None:
+        value = formatter(value)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
 class ExcelExportMixin:
-    """Add "Exporter (Excel)" to a FAB ModelView: the list's rows, as filtered."""
+    """Add "Exporter (Excel)" to a FAB ModelView: ``/export/xlsx`` answers a
+    workbook of the rows the list shows, with its search filters (``_flt_…``),
+    its order (``_oc_``/``_od_``) and its base filters, all pages, in the
+    list's columns under their labels.
 
+    Put the mixin before ModelView. It needs nothing else: the columns come
+    from ``list_columns``/``label_columns`` (``*_cents`` as money, dates and
+    date-times as real dates, whole numbers as numbers, the rest through the
+    list's ``formatters_columns``); the sheet is named after ``list_title`` and
+    the file after it and today's date ("etablissements-2026-11-26.xlsx").
+    Optional: ``export_columns`` (``[(Col, getter)]``, see ``export_query``),
+    ``export_basename``, ``export_kinds`` ({column: kind} overrides).
+
+    The route is protected by the LIST's permission (``can_list``): whoever
+    sees the list may export it, nobody else. The list page shows the button
+    (template appbuilder/general/model/list_export.html).
+    """
+
+    list_template = "appbuilder/general/model/list_export.html"
     export_columns: list = []
-    export_filename = "export.xlsx"
-
-    def _export_rows(self):
-        from flask_appbuilder.urltools import get_filter_args, get_order_args
-
-        get_filter_args(self._filters)
-        order_column, order_direction = get_order_args().get(
-            self.__class__.__name__, ("", ""))
-        joined = self._base_filters.get_joined_filters(self._filters)
-        _count, items = self.datamodel.query(joined, order_column, order_direction)
-        return items
-
-    def export_response(self):
-        columns = self.export_columns or [
-            (Col(str(self.label_columns.get(name, name))), name) for name in self.list_columns]
-        title = str(getattr(self, "list_title", "") or "Export")
-        return export_query(columns, self._export_rows(), title=title,
-                            filename=self.export_filename)
-
-
-def register_export_route(view_class):
-    """Expose ``/export/xlsx`` on a FAB ModelView subclass using the mixin."""
-    from flask_appbuilder import expose
-    from flask_appbuilder.security.decorators import has_access
+    export_basename: str | None = None
+    export_kinds: dict = {}
+    export_yield_per = 500
 
     @expose("/export/xlsx")
     @has_access
+    @permission_name("list")
     def export_xlsx(self):
         return self.export_response()
 
-    view_class.export_xlsx = export_xlsx
+    # -- what is exported --------------------------------------------------
+    def export_column_specs(self) -> list:
+        if self.export_columns:
+            return list(self.export_columns)
+        specs = []
+        for name in self.list_columns:
+            label = str(self.label_columns.get(name, name))
+            kind = self.export_kinds.get(name) or _column_kind(self.datamodel, name)
+            formatter = self.formatters_columns.get(name)
+            if kind == "text":
+                getter = (lambda item, name=name, formatter=formatter:
+                          _shown(self.datamodel._get_attr_value(item, name), formatter))
+            else:
+                getter = lambda item, name=name: self.datamodel._get_attr_value(item, name)
+            specs.append((Col(label, kind), getter))
+        return specs
+
+    def _export_order(self) -> tuple[str, str]:
+        """The list's order; an order column the list does not offer (a typed
+        URL) falls back to the list's default order instead of failing."""
+        column, direction = get_order_args().get(type(self).__name__, ("", ""))
+        if column and column in (self.order_columns or []) and direction in ("asc", "desc"):
+            return column, direction
+        return tuple(self.base_order) if self.base_order else ("", "")
+
+    def export_items(self):
+        """The list's rows, every page, streamed from the database."""
+        get_filter_args(self._filters)
+        order_column, order_direction = self._export_order()
+        joined = self._filters.get_joined_filters(self._base_filters)
+        query = db.session.query(self.datamodel.obj)
+        query = self.datamodel.apply_all(query, joined, order_column, order_direction)
+        return iter(query.yield_per(self.export_yield_per))
+
+    def export_filename(self) -> str:
+        base = self.export_basename or file_slug(self.export_title())
+        return f"{base}-{clock.today().isoformat()}.xlsx"
+
+    def export_title(self) -> str:
+        return str(getattr(self, "list_title", "") or _("Export"))
+
+    def export_response(self):
+        columns = self.export_column_specs()
+        try:
+            return export_query(columns, self.export_items(), title=self.export_title(),
+                                filename=self.export_filename())
+        except (SQLAlchemyError, ValueError):
+            # a search value the database cannot compare: the list, unfiltered
+            db.session.rollback()
+            current_app.logger.warning("export of %s refused", type(self).__name__,
+                                       exc_info=True)
+            flash(_("The export could not use these search criteria. Check them and "
+                    "export again."), "danger")
+            return redirect(url_for(f"{type(self).__name__}.list"))
+
+    def export_url(self) -> str:
+        """The export of the list as shown: same filters and order (no page)."""
+        kept = [(k, v) for k, v in request.args.items(multi=True) if LIST_ARG.match(k)]
+        url = url_for(f"{type(self).__name__}.export_xlsx")
+        return url + ("?" + urlencode(kept) if kept else "")
+
+    def render_template(self, template, **kwargs):
+        if template == self.list_template:
+            kwargs.setdefault("export_url", self.export_url())
+        return super().render_template(template, **kwargs)
+
+
+def register_export_route(view_class):
+    """Kept for views written before the mixin exposed its own route: the
+    mixin already adds ``/export/xlsx``; this only checks it is there."""
+    if not issubclass(view_class, ExcelExportMixin):
+        raise TypeError(f"{view_class.__name__} does not use ExcelExportMixin")
     return view_class
 
 

@@ -66,6 +66,7 @@ from app.core.errors import DomainError
 from app.core.i18n import format_day, format_datetime, format_money, format_short_date
 from app.core.states import BillingBasis, DeadlineMode, SchoolLevel
 from app.extensions import db
+from exports.lists import ExcelExportMixin
 
 # --------------------------------------------------------------------------
 # shared pieces
@@ -156,8 +157,8 @@ class FrenchInterface(SQLAInterface):
                 "tariffs…). Remove them first, or unpublish it instead.")) from None
 
 
-class CatalogueModelView(ModelView):
-    """What every catalogue screen shares."""
+class CatalogueModelView(ExcelExportMixin, ModelView):
+    """What every catalogue screen shares (with "Exporter (Excel)" on its list)."""
 
     page_size = 25
     # no can_download: FAB's /download/<filename> would serve any uploaded file

@@ -18,6 +18,7 @@ from app.content.models import News, Page, PublicDocument
 from app.core import clock
 from app.core.errors import DomainError
 from app.extensions import db
+from exports.lists import ExcelExportMixin
 
 
 def _public_context(now) -> dict:
@@ -150,7 +151,7 @@ def _section_field():
 _page_datamodel = SQLAInterface(Page)
 
 
-class ContentPageView(ModelView):
+class ContentPageView(ExcelExportMixin, ModelView):
     datamodel = _page_datamodel
     list_title = _l("Pages of the public site")
     show_title = _l("Page of the public site")
@@ -212,7 +213,7 @@ class ContentPageView(ModelView):
         item.updated_at = clock.now()
 
 
-class ContentNewsView(ModelView):
+class ContentNewsView(ExcelExportMixin, ModelView):
     datamodel = SQLAInterface(News)
     list_title = _l("News of the public site")
     show_title = _l("News item")
@@ -256,7 +257,7 @@ class ContentNewsView(ModelView):
             item.published_from = clock.now()
 
 
-class ContentDocumentView(ModelView):
+class ContentDocumentView(ExcelExportMixin, ModelView):
     datamodel = SQLAInterface(PublicDocument)
     list_title = _l("Documents of the public site")
     show_title = _l("Document of the public site")
@@ -317,7 +318,7 @@ class ContentDocumentView(ModelView):
         services.remove_stored_file(item.stored_name)
 
 
-class ContentContactView(ModelView):
+class ContentContactView(ExcelExportMixin, ModelView):
     """The contact details of the facilities shown on the public site."""
 
     datamodel = SQLAInterface(Facility)

@@ -8,13 +8,14 @@ from flask_babel import lazy_gettext as _l
 
 from app.core.states import EmailStatus
 from app.notifications.models import OutgoingEmail
+from exports.lists import ExcelExportMixin
 
 
 def _status_label(status) -> str:
     return EmailStatus.label_of(status)
 
 
-class StaffOutboxView(ModelView):
+class StaffOutboxView(ExcelExportMixin, ModelView):
     datamodel = SQLAInterface(OutgoingEmail)
     base_permissions = ["can_list", "can_show"]
     list_title = _l("Outbox")
