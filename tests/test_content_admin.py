@@ -303,19 +303,6 @@ def test_agent_edits_the_service_settings(client, login_as, form_post, app, froz
     assert "jeunesse@exemple.test" in text(client.get("/"))
 
 
-def test_parse_french_datetime_accepts_the_usual_forms():
-    from app.content.services import parse_french_datetime
-
-    expected = dt.datetime(2026, 9, 7, 8, 30)
-    for typed in ("07/09/2026 08:30", "7/9/2026 8:30", "07/09/2026 à 8h30", "2026-09-07 08:30",
-                  "2026-09-07T08:30", " 07/09/2026   08h30 "):
-        assert parse_french_datetime(typed) == expected, typed
-    assert parse_french_datetime("07/09/2026") == dt.datetime(2026, 9, 7)
-    for bad in ("", "31/02/2026", "07/09/26x", "lundi"):
-        with pytest.raises(ValueError):
-            parse_french_datetime(bad)
-
-
 def test_an_agent_assigned_to_facilities_edits_only_their_contacts(client, login_as, form_post,
                                                                    app, frozen):
     from app.catalogue.models import Facility, StaffFacility
@@ -352,23 +339,3 @@ def test_deleting_a_document_removes_its_file(client, login_as, form_post, app, 
     assert response.status_code == 302
     assert count(app, PublicDocument) == 0
     assert stored not in public_files(app)
-
-
-def test_french_date_field_for_other_screens(app):
-    from flask_appbuilder.forms import DynamicForm
-
-    from app.content.forms import FrenchDateField
-
-    class Form(DynamicForm):
-        day = FrenchDateField("Jour")
-
-    for typed, expected in (("07/09/2026", dt.date(2026, 9, 7)), ("2026-09-07", dt.date(2026, 9, 7)),
-                            ("", None)):
-        with app.test_request_context(method="POST", data={"day": typed}):
-            form = Form(meta={"csrf": False})
-            assert form.validate(), form.errors
-            assert form.day.data == expected
-    with app.test_request_context(method="POST", data={"day": "07/09/2026 08:30"}):
-        form = Form(meta={"csrf": False})
-        assert not form.validate()
-        assert form.day.errors == ["Saisissez une date au format JJ/MM/AAAA (par exemple 07/09/2026)."]

@@ -1,4 +1,4 @@
-"""Form fields of the content screens: French dates, checked uploads."""
+"""Form fields of the content screens: publication dates, checked uploads."""
 
 from __future__ import annotations
 
@@ -8,45 +8,15 @@ from flask_babel import lazy_gettext as _l
 from flask_appbuilder.forms import DynamicForm
 from flask_appbuilder.validators import Unique
 from flask_wtf.file import FileField
-from wtforms import Field, StringField, TextAreaField
-from wtforms.widgets import TextInput
+from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional, Regexp, ValidationError
 
 from app.content import services
 from app.core.errors import DomainError
+from app.core.fields import FrenchDateTimeField
 
-
-class FrenchDateTimeInput(TextInput):
-    """A plain text input (FAB's datepicker is English-only)."""
-
-    def __call__(self, field, **kwargs):
-        kwargs["class"] = "form-control"
-        kwargs.setdefault("placeholder", _("DD/MM/YYYY HH:MM"))
-        kwargs.setdefault("autocomplete", "off")
-        return super().__call__(field, **kwargs)
-
-
-class FrenchDateTimeField(Field):
-    """Accepts "07/09/2026", "07/09/2026 08:30", "07/09/2026 à 8h30" or ISO
-    "2026-09-07 08:30"; empty means no date. Shows dates the French way."""
-
-    widget = FrenchDateTimeInput()
-
-    def _value(self):
-        if self.raw_data:
-            return " ".join(self.raw_data)
-        return services.format_french_datetime(self.data)
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not (valuelist[0] or "").strip():
-            self.data = None
-            return
-        try:
-            self.data = services.parse_french_datetime(valuelist[0])
-        except ValueError:
-            self.data = None
-            raise ValueError(_("Enter a date as DD/MM/YYYY, optionally followed by a "
-                               "time as HH:MM (for example 07/09/2026 08:30).")) from None
+DATETIME_MESSAGE = _l("Enter a date as DD/MM/YYYY, optionally followed by a time as HH:MM "
+                      "(for example 07/09/2026 08:30).")
 
 
 class EndsAfterStart:
@@ -80,7 +50,7 @@ class CheckedUpload:
 def publication_fields(start_required_text=None) -> dict:
     return {
         "published_from": FrenchDateTimeField(
-            _l("Published from"),
+            _l("Published from"), invalid_value_message=DATETIME_MESSAGE,
             description=start_required_text or _l(
                 "DD/MM/YYYY or DD/MM/YYYY HH:MM. Leave empty to publish now."),
         ),
@@ -88,7 +58,7 @@ def publication_fields(start_required_text=None) -> dict:
             _l("Published until"),
             description=_l("DD/MM/YYYY or DD/MM/YYYY HH:MM, excluded. "
                            "Leave empty to keep it online."),
-            validators=[EndsAfterStart()],
+            validators=[EndsAfterStart()], invalid_value_message=DATETIME_MESSAGE,
         ),
     }
 
@@ -145,31 +115,3 @@ class SettingsForm(DynamicForm):
         description=_l("Plain text; a blank line starts a new paragraph. "
                        "Leave empty for the default message."),
         validators=[Optional(), Length(max=5000)], widget=BS3TextAreaFieldWidget())
-
-
-class FrenchDateField(FrenchDateTimeField):
-    """A date only: "07/09/2026" or "2026-09-07" (FAB's DatePickerWidget is English-only)."""
-
-    def _value(self):
-        if self.raw_data:
-            return " ".join(self.raw_data)
-        return self.data.strftime("%d/%m/%Y") if self.data else ""
-
-    def process_formdata(self, valuelist):
-        if not valuelist or not (valuelist[0] or "").strip():
-            self.data = None
-            return
-        try:
-            moment = services.parse_french_datetime(valuelist[0])
-        except ValueError:
-            moment = None
-        if moment is None or moment.time() != moment.min.time():
-            self.data = None
-            raise ValueError(_("Enter a date as DD/MM/YYYY (for example 07/09/2026)."))
-        self.data = moment.date()
-
-    widget = FrenchDateTimeInput()
-
-    def __call__(self, **kwargs):
-        kwargs.setdefault("placeholder", _("DD/MM/YYYY"))
-        return super().__call__(**kwargs)

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.catalogue.models import Facility, ServiceKind
 from app.content.models import SECTIONS, News, Page, PublicDocument
 from app.core.errors import DomainError
+from app.core.fields import show_datetime as format_french_datetime  # noqa: F401 (views use it)
 from app.core.models import Setting
 from app.extensions import db
 
@@ -458,36 +459,3 @@ def format_size(size: int) -> str:
     if size < 1024 * 1024:
         return _("%(size)s KB", size=max(1, round(size / 1024)))
     return _("%(size)s MB", size=f"{size / (1024 * 1024):.1f}".replace(".", ","))
-
-
-# --------------------------------------------------------------------------
-# French dates typed by agents
-
-_DATE_FORMATS = (
-    "%d/%m/%Y %H:%M", "%d/%m/%Y à %H:%M", "%d/%m/%Y %Hh%M", "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M",
-    "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y",
-)
-
-
-def parse_french_datetime(text: str) -> dt.datetime:
-    """"07/09/2026", "07/09/2026 08:30", "07/09/2026 à 8h30", "2026-09-07 08:30"...
-    Raises ValueError."""
-    cleaned = re.sub(r"\s+", " ", (text or "").strip())
-    cleaned = re.sub(r"(\d)\s*[hH]\s*(\d{2})$", r"\1:\2", cleaned)
-    cleaned = re.sub(r"(\d)\s*[hH]$", r"\1:00", cleaned)
-    cleaned = cleaned.replace(" à ", " ")
-    for fmt in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(cleaned, fmt.replace(" à ", " "))
-        except ValueError:
-            continue
-    raise ValueError(text)
-
-
-def format_french_datetime(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return ""
-    if moment.hour == 0 and moment.minute == 0:
-        return moment.strftime("%d/%m/%Y")
-    return moment.strftime("%d/%m/%Y %H:%M")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -79,13 +80,16 @@ def format_money(cents: int | None) -> str:
     return format_decimal(amount, format="#,##0.00", locale=LOCALE) + "\u00a0€"
 
 
+_MONEY_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]{0,2})?|\.[0-9]{1,2})")
+
+
 def parse_money(text: str) -> int:
-    """"3,45" or "3.45 €" -> 345 cents. Raises ValueError on anything else."""
-    cleaned = text.replace("€", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    value = Decimal(cleaned)
-    if value.as_tuple().exponent < -2:
+    """"3,45", "3.45 €" or "1 234,56" (as format_money writes it) -> cents.
+    Raises ValueError on anything else ("1e3", "NaN", "3,456")."""
+    cleaned = re.sub(r"[\s€]", "", text or "").replace(",", ".")
+    if not _MONEY_RE.fullmatch(cleaned):
         raise ValueError(text)
-    return int(value.scaleb(2))
+    return int(Decimal(cleaned).scaleb(2))
 
 
 def init_app(app) -> None:

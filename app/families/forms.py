@@ -3,7 +3,6 @@ French; the services apply the rules."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from flask_babel import lazy_gettext as _l
@@ -12,9 +11,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     EmailField,
-    Field,
     HiddenField,
-    IntegerField,
     PasswordField,
     SelectField,
     StringField,
@@ -30,8 +27,8 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
-from wtforms.widgets import DateInput
 
+from app.core.fields import FrenchDatePickerField, FrenchIntegerField
 from app.core.states import Civility, FamilySituation, SchoolLevel, Sex
 from app.families.services import PASSWORD_MIN_LENGTH
 
@@ -41,6 +38,7 @@ BAD_EMAIL = _l("Enter a valid e-mail address.")
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE_RE = r"^[0-9 +().-]*$"
 BAD_PHONE = _l("Enter a phone number with digits only (spaces allowed).")
+BAD_DATE = _l("This date does not exist. Write it as dd/mm/yyyy, for example 14/03/2021.")
 
 
 def _strip(value):
@@ -53,43 +51,6 @@ def required():
 
 def length(maximum: int):
     return Length(max=maximum, message=TOO_LONG)
-
-
-class FrenchDateField(Field):
-    """A date typed as 2026-02-28 (the browser's date picker) or 28/02/2026;
-    an impossible date (30 février) gets a French message."""
-
-    widget = DateInput()
-
-    def _value(self):
-        if self.raw_data:
-            return " ".join(self.raw_data)
-        return self.data.isoformat() if self.data else ""
-
-    def process_formdata(self, valuelist):
-        self.data = None
-        if not valuelist or not (valuelist[0] or "").strip():
-            return
-        text = valuelist[0].strip()
-        for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-            try:
-                self.data = dt.datetime.strptime(text, fmt).date()
-                return
-            except ValueError:
-                continue
-        raise ValueError(_l("This date does not exist. Write it as dd/mm/yyyy, "
-                            "for example 14/03/2021."))
-
-
-class FrenchIntegerField(IntegerField):
-    def process_formdata(self, valuelist):
-        self.data = None
-        if not valuelist or not (valuelist[0] or "").strip():
-            return
-        try:
-            self.data = int(valuelist[0].strip().replace(" ", ""))
-        except ValueError:
-            raise ValueError(_l("Enter a whole number.")) from None
 
 
 class FrenchSelectField(SelectField):
@@ -160,7 +121,8 @@ class ProfileForm(BaseForm):
     civility = FrenchSelectField(_l("Civility"), choices=[], validators=[required()])
     last_name = StringField(_l("Last name"), validators=[required(), length(100)])
     first_name = StringField(_l("First name"), validators=[required(), length(100)])
-    birth_date = FrenchDateField(_l("Date of birth"), validators=[Optional()])
+    birth_date = FrenchDatePickerField(_l("Date of birth"), validators=[Optional()],
+                                       invalid_value_message=BAD_DATE)
     mobile_phone = StringField(_l("Mobile phone"), validators=[
         required(), length(30), Regexp(PHONE_RE, message=BAD_PHONE)])
     work_phone = StringField(_l("Work phone"), validators=[
@@ -213,8 +175,8 @@ class HouseholdInfoForm(BaseForm):
 class ChildForm(BaseForm):
     last_name = StringField(_l("Last name"), validators=[required(), length(100)])
     first_name = StringField(_l("First name"), validators=[required(), length(100)])
-    birth_date = FrenchDateField(_l("Date of birth"), validators=[
-        InputRequired(message=REQUIRED)])
+    birth_date = FrenchDatePickerField(_l("Date of birth"), validators=[
+        InputRequired(message=REQUIRED)], invalid_value_message=BAD_DATE)
     sex = FrenchSelectField(_l("Sex"), choices=[], validators=[required()])
     allergies = TextAreaField(_l("Allergies"), validators=[length(2000)])
     pai = BooleanField(_l("PAI (individual care plan)"))
