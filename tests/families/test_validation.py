@@ -10,7 +10,14 @@ from sqlalchemy import select
 
 from app.core.errors import DomainError
 from app.families import services
-from app.families.models import Document, Guardian, Household, HouseholdChild
+from app.families.models import (
+    Document,
+    DocumentType,
+    Guardian,
+    Household,
+    HouseholdChild,
+    SchoolInfo,
+)
 from tests import factories
 from tests.families.helpers import PASSWORD, PDF, link_in, make_document_type, outbox, page, text
 
@@ -20,7 +27,7 @@ def _complete_draft(db, verified=True, with_document=True, **kwargs):
     user = factories.make_user("Famille", household=household, verified=verified)
     factories.make_child(household)
     if with_document:
-        doc_type = db.session.scalar(select(services.DocumentType)) or make_document_type(db)
+        doc_type = db.session.scalar(select(DocumentType)) or make_document_type(db)
         db.session.add(Document(household_id=household.id, document_type_id=doc_type.id,
                                 original_filename="a.pdf", stored_name=f"s{household.id}.pdf",
                                 content_type="application/pdf", size=10))
@@ -43,7 +50,7 @@ def test_submission_needs_a_complete_file_a_checked_address_and_the_conditions(
     assert "Complétez d'abord ces rubriques" in page(response)
     assert "Mes enfants" in page(response) and "Mes documents" in page(response)
     factories.make_child(household)
-    doc_type = db.session.scalar(select(services.DocumentType))
+    doc_type = db.session.scalar(select(DocumentType))
     db.session.add(Document(household_id=household.id, document_type_id=doc_type.id,
                             original_filename="a.pdf", stored_name="x1.pdf",
                             content_type="application/pdf", size=10))
@@ -205,7 +212,7 @@ def test_booking_blockers(db, clock, ctx):
                             document_type_id=doc_type.id, original_filename="v.pdf",
                             stored_name="v1.pdf", content_type="application/pdf", size=3,
                             state="accepted", expires_on=dt.date(2027, 1, 1)))
-    db.session.add(services.SchoolInfo(child_id=child.id, school_year="2026-2027",
+    db.session.add(SchoolInfo(child_id=child.id, school_year="2026-2027",
                                        school_name="École", level="PS"))
     db.session.commit()
     assert services.booking_blockers(household, child, period, clock.now()) == []
@@ -232,7 +239,7 @@ def test_agents_set_the_documents_to_provide(client, db, login_as, form_post):
     form_post("/staffdocumenttypeview/add", {"name": "Carnet de vaccinations", "code": "vaccins",
                                              "scope": "child", "required": "y",
                                              "position": "1"})
-    doc_type = db.session.scalar(select(services.DocumentType))
+    doc_type = db.session.scalar(select(DocumentType))
     assert (doc_type.name, doc_type.scope, doc_type.required) == \
         ("Carnet de vaccinations", "child", True)
 
