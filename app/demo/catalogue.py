@@ -289,7 +289,9 @@ def period_specs(today: dt.date | None = None) -> list[PeriodSpec]:
     return specs
 
 
-def _get_or_create(model, lookup: dict, values: dict | None = None):
+def get_or_create(model, lookup: dict, values: dict | None = None):
+    """The row matching ``lookup``, or a new one with ``values`` too (flushed);
+    returns (row, created): running the demo twice adds nothing."""
     query = select(model)
     for name, value in lookup.items():
         query = query.where(getattr(model, name) == value)
@@ -330,7 +332,7 @@ def load_catalogue(today: dt.date | None = None, generate_days: bool = True) -> 
     cat = Catalogue()
     for position, (code, name, reg, book, pay, cancel, programme, basis,
                    description) in enumerate(SERVICE_KINDS, start=1):
-        kind, made = _get_or_create(ServiceKind, {"code": code}, dict(
+        kind, made = get_or_create(ServiceKind, {"code": code}, dict(
             name=name, position=position, description=description,
             allows_registration=reg, allows_booking=book, allows_payment=pay,
             allows_cancellation=cancel, allows_programme=programme,
@@ -339,20 +341,20 @@ def load_catalogue(today: dt.date | None = None, generate_days: bool = True) -> 
         cat.created += made
     for values in FACILITIES:
         values = dict(values)
-        facility, made = _get_or_create(Facility, {"name": values.pop("name")},
+        facility, made = get_or_create(Facility, {"name": values.pop("name")},
                                         dict(values, school_zone=ZONE))
         cat.facilities[facility.name] = facility
         cat.created += made
     receptions = {}
     for facility_name, code, name in RECEPTIONS:
-        reception, made = _get_or_create(Reception, {
+        reception, made = get_or_create(Reception, {
             "facility_id": cat.facilities[facility_name].id,
             "service_kind_id": cat.kinds[code].id, "name": name})
         receptions[(facility_name, code)] = reception
         cat.created += made
     for spec in period_specs(today):
         reception = receptions[(spec.facility, spec.kind)]
-        period, made = _get_or_create(Period, {"reception_id": reception.id, "name": spec.name},
+        period, made = get_or_create(Period, {"reception_id": reception.id, "name": spec.name},
                                       dict(
             start_date=spec.start, end_date=spec.end, term_time=spec.term_time,
             weekdays=spec.weekdays, min_age=spec.min_age, max_age=spec.max_age,
@@ -367,24 +369,24 @@ def load_catalogue(today: dt.date | None = None, generate_days: bool = True) -> 
         cat.periods[spec.key] = period
         cat.created += made
         for position, (slot_name, capacity) in enumerate(spec.slots):
-            slot, made = _get_or_create(Slot, {"period_id": period.id, "name": slot_name},
+            slot, made = get_or_create(Slot, {"period_id": period.id, "name": slot_name},
                                         dict(capacity=capacity, position=position))
             cat.slots[(spec.key, slot_name)] = slot
             cat.created += made
         for position, (unit_name, colour, start, end, slot_names,
                        base_price) in enumerate(spec.units):
-            unit, made = _get_or_create(Unit, {"period_id": period.id, "name": unit_name},
+            unit, made = get_or_create(Unit, {"period_id": period.id, "name": unit_name},
                                         dict(colour=colour, start_time=_time(start),
                                              end_time=_time(end), position=position))
             cat.units[(spec.key, unit_name)] = unit
             cat.created += made
             for slot_name in slot_names:
                 slot = cat.slots[(spec.key, slot_name)]
-                _, made = _get_or_create(UnitSlot, {"unit_id": unit.id, "slot_id": slot.id},
+                _, made = get_or_create(UnitSlot, {"unit_id": unit.id, "slot_id": slot.id},
                                          {"period_id": period.id})
             for (qf_min, qf_max), factor in zip(BRACKETS, BRACKET_FACTORS):
                 price = round(base_price * factor / 100 / 5) * 5
-                _, made = _get_or_create(Tariff, {"unit_id": unit.id, "qf_min": qf_min},
+                _, made = get_or_create(Tariff, {"unit_id": unit.id, "qf_min": qf_min},
                                          dict(qf_max=qf_max, price_cents=price))
         if generate_days and not db.session.scalar(
                 select(OpeningDay.id).where(OpeningDay.period_id == period.id).limit(1)):

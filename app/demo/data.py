@@ -22,7 +22,7 @@ from app.content.models import News, Page
 from app.core import clock
 from app.core.models import Setting
 from app.core.states import DocumentState, HouseholdStatus, PresenceState, RequestKind
-from app.demo.catalogue import Catalogue, load_catalogue, school_year
+from app.demo.catalogue import Catalogue, get_or_create, load_catalogue, school_year
 from app.extensions import db
 from app.families.models import (
     AuthorizedPerson,
@@ -194,19 +194,6 @@ class DemoResult:
 
 # ---------------------------------------------------------------- helpers
 
-def _get_or_create(model, lookup: dict, values: dict | None = None):
-    query = select(model)
-    for name, value in lookup.items():
-        query = query.where(getattr(model, name) == value)
-    row = db.session.scalar(query)
-    if row is not None:
-        return row, False
-    row = model(**lookup, **(values or {}))
-    db.session.add(row)
-    db.session.flush()
-    return row, True
-
-
 def _user(role: str, email: str, first_name: str, last_name: str):
     sm = current_app.appbuilder.sm
     user = sm.find_user(username=email)
@@ -332,7 +319,7 @@ class Booker:
 def load_settings() -> int:
     made = 0
     for key, value in SETTINGS.items():
-        _, created = _get_or_create(Setting, {"key": key}, {"value": value})
+        _, created = get_or_create(Setting, {"key": key}, {"value": value})
         made += created
     return made
 
@@ -340,7 +327,7 @@ def load_settings() -> int:
 def load_document_types() -> dict[str, DocumentType]:
     types = {}
     for position, (code, name, scope, required, validity) in enumerate(DOCUMENT_TYPES):
-        types[code], _ = _get_or_create(DocumentType, {"code": code}, dict(
+        types[code], _ = get_or_create(DocumentType, {"code": code}, dict(
             name=name, scope=scope, required=required, validity_months=validity,
             position=position))
     return types
@@ -374,7 +361,7 @@ def load_content(cat: Catalogue, now: dt.datetime) -> int:
             slug = f"{code.replace('_', '-')}-{section}"
             if body is None:
                 body = _tariff_text(cat, code)
-            _, created = _get_or_create(Page, {"slug": slug}, dict(
+            _, created = get_or_create(Page, {"slug": slug}, dict(
                 service_kind_id=kind.id, section=section, title=title, body=body,
                 position=position, published_from=now - dt.timedelta(days=60)))
             made += created
@@ -397,7 +384,7 @@ def load_content(cat: Catalogue, now: dt.datetime) -> int:
          "ACM LES P'TITS LOUPS", 2),
     )
     for title, body, facility, days_ago in news:
-        _, created = _get_or_create(News, {"title": title}, dict(
+        _, created = get_or_create(News, {"title": title}, dict(
             body=body, facility_id=cat.facilities[facility].id,
             published_from=now - dt.timedelta(days=days_ago)))
         made += created
