@@ -202,11 +202,11 @@ class FrenchTextField(Field):
             return
         try:
             self.data = self.french_format.parse(text)
-        except (ValueError, ArithmeticError):
+        except ValueError:
             self.data = None
             self.typed_text = text
-            raise ValueError(str(self.invalid_value_message or self.french_format.message)) \
-                from None
+            message = self.invalid_value_message or self.french_format.message
+            raise ValueError(str(message)) from None
 
 
 class FrenchDateField(FrenchTextField):
