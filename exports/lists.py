@@ -16,6 +16,7 @@ For list screens owned by other areas:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import tempfile
 import unicodedata
@@ -194,13 +195,17 @@ class ExcelExportMixin:
         return tuple(self.base_order) if self.base_order else ("", "")
 
     def export_items(self):
-        """The list's rows, every page, streamed from the database."""
+        """The list's rows, every page, streamed from the database. The first
+        row is fetched here, so that a search value the database refuses fails
+        before the workbook is started."""
         get_filter_args(self._filters)
         order_column, order_direction = self._export_order()
         joined = self._filters.get_joined_filters(self._base_filters)
         query = db.session.query(self.datamodel.obj)
         query = self.datamodel.apply_all(query, joined, order_column, order_direction)
-        return iter(query.yield_per(self.export_yield_per))
+        rows = iter(query.yield_per(self.export_yield_per))
+        first = next(rows, None)
+        return [] if first is None else itertools.chain((first,), rows)
 
     def export_filename(self) -> str:
         base = self.export_basename or file_slug(self.export_title())
