@@ -18,6 +18,7 @@ from app.extensions import csrf, db, migrate
 
 AREAS = (
     "core",
+    "dashboard",
     "notifications",
     "catalogue",
     "content",

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, g, has_request_context, redirect, request, session
+from flask import current_app, flash, g, has_request_context, redirect, request, session, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.security.forms import LoginForm_db
 from flask_appbuilder.security.views import AuthDBView
@@ -51,6 +51,11 @@ class PortailAuthDBView(AuthDBView):
             return get_safe_redirect(requested)
         if _is_family(user):
             return FAMILY_HOME
+        roles = {role.name for role in getattr(user, "roles", []) or []}
+        if roles & {"Agent", "Admin"}:
+            return url_for("StaffDashboardView.index")
+        if "Comptable" in roles:
+            return url_for("BillingRunView.index")
         return self.appbuilder.get_url_for_index
 
     @expose("/login/", methods=["GET", "POST"])
