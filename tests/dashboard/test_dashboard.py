@@ -64,7 +64,7 @@ def test_the_dashboard_counts_what_waits(client, login_as, desk):
     response = client.get("/agents/")
     assert response.status_code == 200
     text = _text(response)
-    assert "Tableau de bord" in text and "mercredi 9 septembre 2026" in text.lower()
+    assert "Tableau de bord Mercredi 9 septembre 2026" in text
     assert _card(text, "Dossiers famille en attente de validation") == "1"
     assert _card(text, "Jours de réservation en attente de traitement") == "3"
     assert "Le plus proche : mercredi 16 septembre 2026" in text
