@@ -12,6 +12,7 @@ from app.bookings.models import Presence, PresenceHistory, Request
 from app.catalogue import services as catalogue_services
 from app.catalogue.models import Facility, OpeningDay, Period, ServiceKind, Unit
 from app.content.models import News, Page
+from app.billing.models import Invoice
 from app.core.models import Setting
 from app.families.models import Child, Document, Guardian, Household, HouseholdChild
 
@@ -24,7 +25,8 @@ MERCREDI_UNITS = {
     "MERCREDI APRES MIDI SANS REPAS": {"après-midi"},
 }
 COUNTED = (Facility, ServiceKind, Period, Unit, OpeningDay, Household, Guardian, Child,
-           HouseholdChild, Document, Request, Presence, PresenceHistory, Page, News, Setting)
+           HouseholdChild, Document, Request, Presence, PresenceHistory, Page, News, Setting,
+           Invoice)
 
 
 def _counts(db):
@@ -43,6 +45,11 @@ def test_demo_loads_once_and_a_second_run_adds_nothing(app, db, clock):
     first = _counts(db)
     assert first["Facility"] == 3 and first["ServiceKind"] == 7
     assert first["Household"] == 6 and first["Presence"] > 100
+    # September and October are billed and issued: every invoice has its number
+    invoices = db.session.execute(select(Invoice.year, Invoice.month, Invoice.number,
+                                         Invoice.status)).all()
+    assert {(y, m) for y, m, _n, _s in invoices} == {(2026, 9), (2026, 10)}
+    assert all(n.startswith("FAC-2026-") and s == "issued" for _y, _m, n, s in invoices)
 
     result = runner.invoke(args=["portail", "demo"])
     assert result.exit_code == 0, result.output

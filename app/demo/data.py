@@ -709,6 +709,23 @@ def _attendance(now: dt.datetime, agent, household_ids: list[int]) -> int:
     return len(presences)
 
 
+def _bill_past_months(now: dt.datetime, accountant, first_year: int) -> int:
+    """The school year's finished months billed and issued by the accountant, as
+    on the 3rd of the following month at 9:00, so that "Mes factures" and the
+    billing screens have invoices to show. Returns the number of invoices."""
+    from app.billing.services import issue_invoices, run_billing
+
+    count = 0
+    year, month = first_year, 9
+    while (year, month) < (now.year, now.month):
+        following = (year + (month == 12), month % 12 + 1)
+        issued_at = min(now, dt.datetime(*following, 3, 9, 0))
+        if run_billing(accountant, issued_at, year, month).invoices:
+            count += len(issue_invoices(accountant, issued_at, year, month))
+        year, month = following
+    return count
+
+
 def load_demo(now: dt.datetime | None = None) -> DemoResult:
     """Load (or top up) the whole demo; commits. Returns the logins to print."""
     now = now or clock.now()
@@ -742,5 +759,7 @@ def load_demo(now: dt.datetime | None = None) -> DemoResult:
     result.created += booker.count
     result.created += _attendance(now, agent, [h.id for h, _u in new_families.values()])
     db.session.commit()
+    if new_families:
+        result.created += _bill_past_months(now, staff["Comptable"], first_year)
     result.already_there = result.created == 0
     return result
