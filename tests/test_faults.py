@@ -250,6 +250,8 @@ def test_book_failing_after_its_presences_are_written_leaves_nothing(db, now, mo
     """The engine itself: a failure after the presence rows were sent (the
     audit entry, or the e-mail to the outbox) rolls the whole request back."""
     from app.bookings import services
+    from app.bookings.services import notify
+    from app.core import audit
 
     family = make_family()
     period = factories.make_period(name="ACM MERCREDI MATERNELLE 2026-2027",
@@ -262,9 +264,9 @@ def test_book_failing_after_its_presences_are_written_leaves_nothing(db, now, mo
 
     with monkeypatch.context() as patch, pytest.raises(OperationalError):
         if broken == "audit":
-            patch.setattr(services.audit, "record", fail)
+            patch.setattr(audit, "record", fail)
         else:
-            patch.setattr(services, "queue_email", fail)
+            patch.setattr(notify, "queue_email", fail)
         services.book(family.user, NOW, family.household, family.child, period,
                       [(WED, journee(period).id), (WED2, journee(period).id)])
     assert written == [2]  # the two presences were in the transaction when it broke

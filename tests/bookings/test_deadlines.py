@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.bookings import deadlines
+from app.bookings.services import deadlines
 
 
 def rule(prefix="booking_deadline", mode="days_before", days=0, working_days=False, weekday=0,

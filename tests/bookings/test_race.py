@@ -10,8 +10,9 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from app.bookings import capacity, services
+from app.bookings import services
 from app.bookings.models import Presence
+from app.bookings.services import capacity
 from app.core.states import HOLDING_STATES
 from tests import factories
 from tests.bookings.conftest import NOW, WED2, journee, make_family

@@ -96,7 +96,7 @@ def test_occupancy(family, period):
 
 
 def test_places_left(period, db):
-    from app.bookings.capacity import places_left
+    from app.bookings.services.capacity import places_left
 
     set_capacity(period, 3)
     fill(period, WED2, 1, unit=matin(period))

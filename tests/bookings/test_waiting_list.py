@@ -91,7 +91,7 @@ def test_withdrawing_from_the_waiting_list_promotes_nobody(line):
 def test_promotion_is_in_the_same_transaction(line, agent, monkeypatch):
     """If the promotion fails (here: its e-mail), the refusal is undone too."""
     anna, bruno, chloe, holder, first, second = line
-    from app.bookings import services as module
+    from app.bookings.services import notify as module
 
     real = module.queue_email
 

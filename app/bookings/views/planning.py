@@ -142,7 +142,7 @@ class FamilyPlanningView(BaseView):
             form=RemoveDayForm(),
             can_cancel=presence.state == PresenceState.ACCEPTED.value,
             can_withdraw=presence.state in (PresenceState.PENDING.value,
-                                             PresenceState.WAITLISTED.value),
+                                            PresenceState.WAITLISTED.value),
             can_copy=presence.state in HOLDING_STATES)
 
     def _presence_page(self, presence, title, **kwargs):

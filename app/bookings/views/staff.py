@@ -12,9 +12,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from app.bookings import capacity, services
+from app.bookings import services
 from app.bookings.forms import QueueActionForm
 from app.bookings.models import Presence
+from app.bookings.services import capacity
 from app.bookings.views.common import (
     child_display,
     error_message,

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.bookings import capacity, recurrence, services
+from app.bookings import recurrence, services
 from app.bookings.forms import (
     CantineForm,
     ChildStepForm,
@@ -24,6 +24,7 @@ from app.bookings.forms import (
     RemoveDayForm,
 )
 from app.bookings.models import Presence
+from app.bookings.services import capacity
 from app.bookings.views.common import (
     account_url,
     child_display,

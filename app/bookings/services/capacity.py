@@ -11,8 +11,9 @@ transaction. ``lock_slot_days`` makes the transaction's first write an
 on PostgreSQL that locks those rows (taken in a fixed order, slot id then
 date, by a ``SELECT … ORDER BY … FOR UPDATE`` first, so two requests never
 deadlock); on SQLite (pysqlite's default mode) it takes the database write
-lock. See DESIGN.md §3. Services call it as ``capacity.lock_slot_days`` so
-that the race test can replace it with a no-op and show the overbooking.
+lock. See DESIGN.md §3. The engine calls it as ``capacity.lock_slot_days``
+(or through ``lock_days``, in this module) so that the race test can replace
+it with a no-op and show the overbooking.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import func, select, update
 
-from app.catalogue.models import Slot, SlotDay, Unit, UnitSlot
+from app.bookings.models import Presence
+from app.catalogue.models import OpeningDay, Period, Slot, SlotDay, Unit, UnitSlot
 from app.core.states import HOLDING_STATES
 from app.extensions import db
 
@@ -47,6 +49,44 @@ def lock_slot_days(slot_ids: Iterable[int], dates: Iterable[dt.date], session=No
         update(SlotDay).where(*where).values(version=SlotDay.version + 1)
         .execution_options(synchronize_session=False))
     return result.rowcount
+
+
+def _period_slot_ids(period_ids) -> list[int]:
+    return list(db.session.scalars(
+        select(Slot.id).where(Slot.period_id.in_(list(set(period_ids)))).order_by(Slot.id)))
+
+
+def lock_days(period_dates: dict) -> None:
+    """Lock every slot-day row of these periods on these dates (for a séjour:
+    of every opening day, since promotion moves whole stays)."""
+    if not period_dates:
+        return
+    periods = {p.id: p for p in db.session.scalars(
+        select(Period).where(Period.id.in_(list(period_dates))))}
+    dates = set()
+    for period_id, days in period_dates.items():
+        period = periods.get(period_id)
+        if period is not None and period.whole_booking:
+            dates.update(opening_dates(period_id))
+        dates.update(days)
+    lock_slot_days(_period_slot_ids(period_dates), dates)
+
+
+def lock_presence_days(*where) -> dict[int, set[dt.date]]:
+    """Lock the days of the presences that match ``where`` (before reading
+    them); returns {period_id: {dates}}."""
+    by_period = defaultdict(set)
+    for period_id, day in db.session.execute(
+            select(Presence.period_id, Presence.date).where(*where).distinct()):
+        by_period[period_id].add(day)
+    lock_days(by_period)
+    return by_period
+
+
+def opening_dates(period_id) -> list[dt.date]:
+    return list(db.session.scalars(
+        select(OpeningDay.date).where(OpeningDay.period_id == period_id)
+        .order_by(OpeningDay.date)))
 
 
 def unit_slot_ids(session, period_id: int, unit_ids: Iterable[int] | None = None) -> dict[int, list[int]]:
@@ -83,8 +123,6 @@ def slot_usage(session, period_id: int, dates: Iterable[dt.date],
     capacity = {(slot_id, day): cap for slot_id, day, cap in session.execute(query)}
     if not capacity:
         return {}
-    from app.bookings.models import Presence
-
     taken_query = (select(UnitSlot.slot_id, Presence.date, func.count(Presence.id))
                    .join(UnitSlot, UnitSlot.unit_id == Presence.unit_id)
                    .where(Presence.period_id == period_id, Presence.date.in_(dates),
