@@ -24,6 +24,7 @@ from app.core import clock
 from app.core.errors import DomainError
 from app.core.i18n import format_month
 from app.core.states import InvoiceKind, InvoiceStatus
+from app.core.views_common import PageView
 from app.extensions import db
 from app.families import access
 from app.families.models import Guardian, Household
@@ -45,15 +46,12 @@ def _month_text(year: int, month: int) -> str:
     return f"{month:02d}/{year}"
 
 
-class BillingRunView(BaseView):
+class BillingRunView(PageView):
     """Facturation: run the month, look at the totals, issue the invoices."""
 
     route_base = "/facturation"
-    default_view = "index"
 
-    @expose("/")
-    @has_access
-    def index(self):
+    def page(self):
         year, month = _month_from_args()
         summary = services.month_summary(year, month)
         return self.render_template(

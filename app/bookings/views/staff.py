@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import abort, flash, redirect, request, url_for
-from flask_appbuilder import BaseView, expose, has_access
+from flask_appbuilder import expose, has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -31,6 +31,7 @@ from app.core import clock
 from app.core.errors import DomainError
 from app.core.i18n import format_month
 from app.core.states import PresenceState
+from app.core.views_common import PageView
 from app.extensions import db
 from app.families.access import valid_id
 from app.families.models import Child
@@ -138,19 +139,16 @@ def _places_left(rows) -> dict:
     return left
 
 
-class _StaffQueue(BaseView):
+class _StaffQueue(PageView):
     """A queue of presences in one ``state``: a filtered, paged list, and a
     bulk form (accept, or refuse with a reason) that ``_apply`` carries out."""
 
-    default_view = "index"
     state = PresenceState.PENDING.value
     title = PENDING_TITLE
     template = "bookings/staff_queue.html"
     per_page = 50
 
-    @expose("/")
-    @has_access
-    def index(self):
+    def page(self):
         filters = _queue_filters(current_user)
         page = page_arg()
         base = _queue_query(current_user, self.state, filters)
@@ -257,15 +255,12 @@ def _flash_counts(done, errors, action):
 
 # --- occupancy -------------------------------------------------------------
 
-class StaffOccupancyView(BaseView):
+class StaffOccupancyView(PageView):
     """Occupation: places taken and left per day and slot, and the waiting list."""
 
     route_base = "/agents/reservations/occupation"
-    default_view = "index"
 
-    @expose("/")
-    @has_access
-    def index(self):
+    def page(self):
         periods = _visible_periods(current_user)
         period_id = request.args.get("periode", type=int)
         period = next((p for p in periods if p.id == period_id), None)
