@@ -73,6 +73,17 @@ def facilities_for(user) -> list[Facility]:
     return list(db.session.scalars(query))
 
 
+def facility_to_open(facilities: list[Facility], day: dt.date) -> Facility:
+    """The facility the pointage opens on when none is asked for: the first of
+    ``facilities`` (by name) with a child expected on ``day``, else the first."""
+    busy = set(db.session.scalars(
+        select(Reception.facility_id).join(Period, Period.reception_id == Reception.id)
+        .join(Presence, Presence.period_id == Period.id)
+        .where(Presence.date == day, Presence.state.in_(EXPECTED_STATES),
+               Reception.facility_id.in_([f.id for f in facilities])).distinct()))
+    return next((f for f in facilities if f.id in busy), facilities[0])
+
+
 def check_facility(user, facility_id) -> Facility:
     """The facility if the user may see it; NotFound / Forbidden otherwise."""
     facility_id = as_id(facility_id)

@@ -59,7 +59,8 @@ class StaffAttendanceView(BaseView):
         if not facilities:
             return self.render_template("attendance/day.html", title=_("Pointage"),
                                         facilities=[], facility=None, day=day, groups=[])
-        wanted = request.args.get("facility") or facilities[0].id
+        wanted = (request.args.get("facility")
+                  or services.facility_to_open(facilities, day).id)
         facility = self._facility(wanted)
         rows = services.roster(facility.id, day)
         slots = services.slot_names({r.unit_id for r in rows})

@@ -195,3 +195,17 @@ def test_absurd_ids_and_dates_are_refused_cleanly(app, client, login_as, form_po
                           "unit": "-1"}, page=url, follow_redirects=True)
     assert "Choisissez l'enfant et le régime" in html.unescape(response.get_data(as_text=True))
     assert _statuses(app) == {}
+
+
+def test_without_a_facility_chosen_the_screen_opens_where_children_are_expected(
+        app, client, login_as, clock):
+    clock.set(dt.datetime(2026, 9, 9, 8, 30))
+    with app.app_context():
+        factories.make_facility("ACM AAA VIDE")  # first by name, nobody expected
+    _site(app)
+    login_as("Agent")
+    page = html.unescape(client.get("/pointage/").get_data(as_text=True))
+    assert "Pointage — ACM PITCHOUNET" in page and "3 attendu(s)" in page
+    # another day with nobody expected anywhere: the first facility by name
+    page = html.unescape(client.get("/pointage/?day=10/09/2026").get_data(as_text=True))
+    assert "Pointage — ACM AAA VIDE" in page
