@@ -10,14 +10,7 @@ from sqlalchemy import select
 
 from app.core.errors import DomainError
 from app.families import services
-from app.families.models import (
-    Document,
-    DocumentType,
-    Guardian,
-    Household,
-    HouseholdChild,
-    SchoolInfo,
-)
+from app.families.models import Document, DocumentType, Guardian, Household, HouseholdChild
 from tests import factories
 from tests.families.helpers import PASSWORD, PDF, link_in, make_document_type, outbox, page, text
 
@@ -196,6 +189,8 @@ def test_a_child_of_separated_parents_belongs_to_two_households(db, clock, login
 
 
 def test_booking_blockers(db, clock, ctx):
+    from app.families.models import SchoolInfo
+
     period = factories.make_period(requires_school_info=True)
     doc_type = make_document_type(db, code="vaccins", name="Vaccins", scope="child")
     household = factories.make_household(status="submitted")

@@ -29,14 +29,14 @@ __all__ = ["FamilyAccountView", "FamilyChildView", "FamilyDocumentView", "Regist
            "field_label", "register_views"]
 
 
+STAFF_MENU = dict(category="Staff", category_label=_l("Staff desk"),
+                  category_icon="fa-briefcase")
+
+
 def register_views(appbuilder) -> None:
-    appbuilder.add_view_no_menu(RegistrationView())
-    appbuilder.add_view_no_menu(FamilyAccountView())
-    appbuilder.add_view_no_menu(FamilyChildView())
-    appbuilder.add_view_no_menu(FamilyDocumentView())
-    category = dict(category="Staff", category_label=_l("Staff desk"),
-                    category_icon="fa-briefcase")
-    appbuilder.add_view(StaffHouseholdQueueView, "StaffHouseholdQueueView",
-                        label=_l("Families to validate"), icon="fa-users", **category)
-    appbuilder.add_view(StaffDocumentTypeView, "StaffDocumentTypeView",
-                        label=_l("Documents to provide"), icon="fa-file-text-o", **category)
+    for view in (RegistrationView, FamilyAccountView, FamilyChildView, FamilyDocumentView):
+        appbuilder.add_view_no_menu(view())
+    for view, label, icon in (
+            (StaffHouseholdQueueView, _l("Families to validate"), "fa-users"),
+            (StaffDocumentTypeView, _l("Documents to provide"), "fa-file-text-o")):
+        appbuilder.add_view(view, view.__name__, label=label, icon=icon, **STAFF_MENU)

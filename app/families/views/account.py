@@ -55,6 +55,17 @@ class FamilyAccountView(FamilyPages):
 
     default_view = "index"
 
+    def _save_household(self, household, form, fields, next_url):
+        done = attempt(lambda: services.update_household(
+            current_user, household, form_data(form, fields), clock.now()))
+        if not done:
+            return redirect(request.path)
+        if "quotient_familial" in done.value and household.quotient_familial is not None:
+            flash(_("Your new quotient familial will be used once our services have "
+                    "checked its attestation."), "info")
+        flash(_("Your household information has been saved."), "success")
+        return redirect(next_url)
+
     @expose("/")
     @has_access
     def index(self):
@@ -133,17 +144,6 @@ class FamilyAccountView(FamilyPages):
                                           "attestation in \u201cMy documents\u201d: our "
                                           "services check it."),
                               crumbs=_household_crumbs(_("Additional information")))
-
-    def _save_household(self, household, form, fields, next_url):
-        done = attempt(lambda: services.update_household(
-            current_user, household, form_data(form, fields), clock.now()))
-        if not done:
-            return redirect(request.path)
-        if "quotient_familial" in done.value and household.quotient_familial is not None:
-            flash(_("Your new quotient familial will be used once our services have "
-                    "checked its attestation."), "info")
-        flash(_("Your household information has been saved."), "success")
-        return redirect(next_url)
 
     @expose("/foyer/autre-responsable", methods=["GET", "POST"])
     @has_access

@@ -22,22 +22,21 @@ from app.families.views.common import (
 )
 
 
-def _children_crumbs(*rest):
-    return [(_("My children"), url_for("FamilyChildView.children")), *rest]
-
-
 class FamilyChildView(FamilyPages):
     """Mes enfants, and Informations scolaires."""
 
     default_view = "children"
 
+    @staticmethod
+    def _crumbs(*rest):
+        """My children > … (the last crumb without a link)."""
+        return [(_("My children"), url_for("FamilyChildView.children")), *rest]
+
     @expose("/enfants")
     @has_access
     def children(self):
-        household = access.current_household()
-        return self.page("families/children.html", household=household,
-                         children=access.children_of(household),
-                         crumbs=[(_("My children"), None)])
+        return self.page("families/children.html", crumbs=[(_("My children"), None)],
+                         children=access.children_of(access.current_household()))
 
     @expose("/enfants/ajouter", methods=["GET", "POST"])
     @has_access
@@ -51,7 +50,7 @@ class FamilyChildView(FamilyPages):
             if done:
                 return redirect(url_for("FamilyChildView.show", child_id=done.value.id))
         return self.form_page(form, _("Add a child"), household=household,
-                              crumbs=_children_crumbs((_("Add a child"), None)))
+                              crumbs=self._crumbs((_("Add a child"), None)))
 
     @expose("/enfants/<int:child_id>")
     @has_access
@@ -64,7 +63,7 @@ class FamilyChildView(FamilyPages):
         return self.page("families/child.html", household=household, child=child,
                          persons=persons, person_form=forms.AuthorizedPersonForm(),
                          delete_form=forms.ConfirmForm(),
-                         crumbs=_children_crumbs((child.full_name, None)))
+                         crumbs=self._crumbs((child.full_name, None)))
 
     @expose("/enfants/<int:child_id>/modifier", methods=["GET", "POST"])
     @has_access
@@ -79,7 +78,7 @@ class FamilyChildView(FamilyPages):
                 _("The information of %(name)s has been saved.", name=child.full_name)):
             return redirect(url_for("FamilyChildView.show", child_id=child.id))
         return self.form_page(form, child.full_name, household=household,
-                              crumbs=_children_crumbs(
+                              crumbs=self._crumbs(
                                   (child.full_name,
                                    url_for("FamilyChildView.show", child_id=child.id)),
                                   (_("Edit"), None)))

@@ -13,14 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.core.errors import DomainError
-from app.core.states import (
-    Civility,
-    DocumentState,
-    FamilySituation,
-    HouseholdStatus,
-    SchoolLevel,
-    Sex,
-)
+from app.core import states
 from app.extensions import db
 from app.families import access, forms, services
 from app.families.models import Document
@@ -40,10 +33,11 @@ def field_label(name: str) -> str:
     return name
 
 
-TEMPLATE_GLOBALS = dict(field_label=field_label, HouseholdStatus=HouseholdStatus,
-                        DocumentState=DocumentState, Civility=Civility,
-                        FamilySituation=FamilySituation, Sex=Sex, SchoolLevel=SchoolLevel,
-                        password_rule=services.PASSWORD_RULE)
+# The state enums the templates read, by their own names (HouseholdStatus, Sex…).
+TEMPLATE_STATES = ("HouseholdStatus", "DocumentState", "Civility", "FamilySituation", "Sex",
+                   "SchoolLevel")
+TEMPLATE_GLOBALS = dict({name: getattr(states, name) for name in TEMPLATE_STATES},
+                        field_label=field_label, password_rule=services.PASSWORD_RULE)
 
 
 class FamiliesView(BaseView):
@@ -109,6 +103,15 @@ def form_data(form, fields) -> dict:
                 value = value.strip()
             values[name] = value
     return values
+
+
+def row_or_404(model, row_id):
+    """Any row of ``model`` by id (agents' pages), or 404."""
+    row_id = access.valid_id(row_id)
+    row = db.session.get(model, row_id) if row_id else None
+    if row is None:
+        abort(404)
+    return row
 
 
 def send_document(document: Document):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from flask import abort, current_app, flash, redirect, url_for
+from flask import current_app, flash, redirect, url_for
 from flask_appbuilder import ModelView, expose, has_access
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
@@ -25,7 +25,13 @@ from app.families.models import (
     Household,
     SchoolInfo,
 )
-from app.families.views.common import FamiliesView, attempt, require_confirm, send_document
+from app.families.views.common import (
+    FamiliesView,
+    attempt,
+    require_confirm,
+    row_or_404,
+    send_document,
+)
 from exports.lists import ExcelExportMixin
 
 AUDIT_LABELS = {
@@ -57,14 +63,6 @@ AUDIT_LABELS = {
 }
 
 
-def _row_or_404(model, row_id):
-    row_id = access.valid_id(row_id)
-    row = db.session.get(model, row_id) if row_id else None
-    if row is None:
-        abort(404)
-    return row
-
-
 def _audit_rows(household):
     rows = db.session.scalars(select(AuditLog).where(AuditLog.household_id == household.id)
                               .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(200))
@@ -90,6 +88,25 @@ class StaffHouseholdQueueView(FamiliesView):
     route_base = "/agents/familles"
     default_view = "queue"
 
+    def _act(self, household_id, action, success):
+        household = row_or_404(Household, household_id)
+        attempt(lambda: action(household), success)
+        return _to_file(household.id)
+
+    def _decide(self, household_id, service, success):
+        """A decision taken with one button (no reason to type)."""
+        require_confirm()
+        return self._act(household_id, lambda h: service(current_user, h, clock.now()),
+                         str(success))
+
+    def _refuse(self, household_id, refuse, success):
+        """A refusal: the agent types the reason the family will read."""
+        form = forms.ReasonForm()
+        if not form.validate_on_submit():
+            flash(str(services.REFUSAL_REASON_NEEDED), "danger")
+            return _to_file(row_or_404(Household, household_id).id)
+        return self._act(household_id, lambda h: refuse(h, form.reason.data), success)
+
     @expose("/")
     @has_access
     def queue(self):
@@ -102,7 +119,7 @@ class StaffHouseholdQueueView(FamiliesView):
     @expose("/foyer/<int:household_id>")
     @has_access
     def household(self, household_id):
-        household = _row_or_404(Household, household_id)
+        household = row_or_404(Household, household_id)
         kids = services.children_of(household)
         persons = db.session.scalars(select(AuthorizedPerson).where(
             AuthorizedPerson.household_id == household.id)).all()
@@ -118,43 +135,25 @@ class StaffHouseholdQueueView(FamiliesView):
                            reason_form=forms.ReasonForm(), link_form=forms.LinkChildForm(),
                            title=str(household))
 
-    def _act(self, household_id, action, success):
-        household = _row_or_404(Household, household_id)
-        attempt(lambda: action(household), success)
-        return _to_file(household.id)
-
     @expose("/foyer/<int:household_id>/valider", methods=["POST"])
     @has_access
     def validate(self, household_id):
-        require_confirm()
-        return self._act(household_id, lambda h: services.validate_household(
-            current_user, h, clock.now()), _("The account has been validated; the family "
-                                             "has been told by e-mail."))
+        return self._decide(household_id, services.validate_household,
+                            _l("The account has been validated; the family has been told "
+                               "by e-mail."))
 
     @expose("/foyer/<int:household_id>/refuser", methods=["POST"])
     @has_access
     def refuse(self, household_id):
-        form = forms.ReasonForm()
-        if not form.validate_on_submit():
-            flash(_("Give the reason of the refusal: the family will read it."), "danger")
-            return _to_file(_row_or_404(Household, household_id).id)
-        return self._act(household_id, lambda h: services.refuse_household(
-            current_user, h, form.reason.data, clock.now()),
+        return self._refuse(household_id, lambda h, reason: services.refuse_household(
+            current_user, h, reason, clock.now()),
             _("The account has been refused; the family has been told by e-mail."))
 
     @expose("/foyer/<int:household_id>/quotient-verifie", methods=["POST"])
     @has_access
     def qf_checked(self, household_id):
-        require_confirm()
-        return self._act(household_id, lambda h: services.mark_qf_checked(
-            current_user, h, clock.now()), _("The quotient familial is marked as checked."))
-
-    @expose("/foyer/<int:household_id>/fermer", methods=["POST"])
-    @has_access
-    def close(self, household_id):
-        require_confirm()
-        return self._act(household_id, lambda h: services.confirm_closure(
-            current_user, h, clock.now()), _("The account is closed; its logins are disabled."))
+        return self._decide(household_id, services.mark_qf_checked,
+                            _l("The quotient familial is marked as checked."))
 
     @expose("/foyer/<int:household_id>/rattacher", methods=["POST"])
     @has_access
@@ -162,12 +161,12 @@ class StaffHouseholdQueueView(FamiliesView):
         form = forms.LinkChildForm()
         if not form.validate_on_submit():
             flash(_("Enter the number of the child."), "danger")
-            return _to_file(_row_or_404(Household, household_id).id)
+            return _to_file(row_or_404(Household, household_id).id)
         child_id = access.valid_id(form.child_id.data)
         child = db.session.get(Child, child_id) if child_id else None
         if child is None:
             flash(_("No child has this number."), "danger")
-            return _to_file(_row_or_404(Household, household_id).id)
+            return _to_file(row_or_404(Household, household_id).id)
         return self._act(household_id, lambda h: services.link_child_to_household(
             current_user, child, h, clock.now()),
             _("%(name)s is now also linked to this household.", name=child.full_name))
@@ -175,7 +174,7 @@ class StaffHouseholdQueueView(FamiliesView):
     @expose("/document/<int:document_id>/accepter", methods=["POST"])
     @has_access
     def accept_document(self, document_id):
-        document = _row_or_404(Document, document_id)
+        document = row_or_404(Document, document_id)
         require_confirm()
         return self._act(document.household_id, lambda h: services.accept_document(
             current_user, document, clock.now()), _("The document has been accepted."))
@@ -183,19 +182,21 @@ class StaffHouseholdQueueView(FamiliesView):
     @expose("/document/<int:document_id>/refuser", methods=["POST"])
     @has_access
     def refuse_document(self, document_id):
-        document = _row_or_404(Document, document_id)
-        form = forms.ReasonForm()
-        if not form.validate_on_submit():
-            flash(_("Give the reason of the refusal: the family will read it."), "danger")
-            return _to_file(document.household_id)
-        return self._act(document.household_id, lambda h: services.refuse_document(
-            current_user, document, form.reason.data, clock.now()),
+        document = row_or_404(Document, document_id)
+        return self._refuse(document.household_id, lambda _h, reason: services.refuse_document(
+            current_user, document, reason, clock.now()),
             _("The document has been refused; the family has been told by e-mail."))
 
     @expose("/document/<int:document_id>/fichier")
     @has_access
     def document_file(self, document_id):
-        return send_document(_row_or_404(Document, document_id))
+        return send_document(row_or_404(Document, document_id))
+
+    @expose("/foyer/<int:household_id>/fermer", methods=["POST"])
+    @has_access
+    def close(self, household_id):
+        return self._decide(household_id, services.confirm_closure,
+                            _l("The account is closed; its logins are disabled."))
 
 
 SCOPE_LABELS = {"household": _l("One for the household"), "child": _l("One for each child")}
@@ -205,11 +206,11 @@ DOCUMENT_TYPE_COLUMNS = ["name", "code", "scope", "required", "validity_months",
 class StaffDocumentTypeView(ExcelExportMixin, ModelView):
     """Agents: the pieces families must provide (with "Exporter (Excel)")."""
 
-    datamodel = SQLAInterface(DocumentType)
     list_title = _l("Documents to provide")
     show_title = _l("Document to provide")
     add_title = _l("Add a document to provide")
     edit_title = _l("Edit a document to provide")
+    datamodel = SQLAInterface(DocumentType)
     list_columns = list(DOCUMENT_TYPE_COLUMNS)
     add_columns = edit_columns = DOCUMENT_TYPE_COLUMNS
     label_columns = {"name": _l("Document name"), "code": _l("Code"),
