@@ -19,9 +19,6 @@ from flask_babel import lazy_gettext as _l
 from app.bookings.views.common import LEGEND, month_weeks, state_icon
 from app.bookings.views.planning import FamilyPlanningView
 from app.bookings.views.staff import (
-    CANCELLATIONS_TITLE,
-    OCCUPANCY_TITLE,
-    PENDING_TITLE,
     StaffBookingQueueView,
     StaffCancellationQueueView,
     StaffOccupancyView,
@@ -45,8 +42,8 @@ def register_views(appbuilder) -> None:
     staff = {"category": "Staff", "category_label": _l("Staff desk"),
              "category_icon": "fa-briefcase"}
     appbuilder.add_view(StaffBookingQueueView, "StaffBookingQueueView",
-                        label=PENDING_TITLE, icon="fa-hourglass-half", **staff)
+                        label=StaffBookingQueueView.title, icon="fa-hourglass-half", **staff)
     appbuilder.add_view(StaffCancellationQueueView, "StaffCancellationQueueView",
-                        label=CANCELLATIONS_TITLE, icon="fa-calendar-xmark", **staff)
+                        label=StaffCancellationQueueView.title, icon="fa-calendar-xmark", **staff)
     appbuilder.add_view(StaffOccupancyView, "StaffOccupancyView",
-                        label=OCCUPANCY_TITLE, icon="fa-chart-bar", **staff)
+                        label=StaffOccupancyView.title, icon="fa-chart-bar", **staff)

@@ -36,10 +36,6 @@ from app.extensions import db
 from app.families.access import valid_id
 from app.families.models import Child
 
-PENDING_TITLE = _l("Pending booking requests")
-CANCELLATIONS_TITLE = _l("Cancellation requests")
-OCCUPANCY_TITLE = _l("Occupancy")
-
 
 # --- staff scope -----------------------------------------------------------
 
@@ -144,7 +140,7 @@ class _StaffQueue(PageView):
     bulk form (accept, or refuse with a reason) that ``_apply`` carries out."""
 
     state = PresenceState.PENDING.value
-    title = PENDING_TITLE
+    title = _l("Pending booking requests")
     template = "bookings/staff_queue.html"
     per_page = 50
 
@@ -207,7 +203,7 @@ class StaffBookingQueueView(_StaffQueue):
 
     route_base = "/agents/reservations/demandes"
     state = PresenceState.PENDING.value
-    title = PENDING_TITLE
+    title = _l("Pending booking requests")
 
     def _apply(self, action, ids, reason):
         if action == "accept":
@@ -222,7 +218,7 @@ class StaffCancellationQueueView(_StaffQueue):
 
     route_base = "/agents/reservations/annulations"
     state = PresenceState.CANCEL_REQUESTED.value
-    title = CANCELLATIONS_TITLE
+    title = _l("Cancellation requests")
 
     def _apply(self, action, ids, reason):
         done, errors = 0, []
@@ -259,6 +255,7 @@ class StaffOccupancyView(PageView):
     """Occupation: places taken and left per day and slot, and the waiting list."""
 
     route_base = "/agents/reservations/occupation"
+    title = _l("Occupancy")
 
     def page(self):
         periods = _visible_periods(current_user)
@@ -284,6 +281,6 @@ class StaffOccupancyView(PageView):
             prev_url = url_for(".index", periode=period.id, mois=month_param(year, month, -1))
             next_url = url_for(".index", periode=period.id, mois=month_param(year, month, 1))
         return self.render_template(
-            "bookings/staff_occupancy.html", title=str(OCCUPANCY_TITLE), periods=periods,
+            "bookings/staff_occupancy.html", title=str(self.title), periods=periods,
             period=period, data=data, month_title=format_month(year, month) if year else "",
             prev_url=prev_url, next_url=next_url, child_display=child_display)
