@@ -62,6 +62,7 @@ def init_app(app) -> None:
 _PAGE_ARG = re.compile(r"^page_.+")
 _PSIZE_ARG = re.compile(r"^psize_.+")
 _FILTER_ARG = re.compile(r"^_flt_(\d)_(.*)$")
+_ORDER_ARG = re.compile(r"^_oc_(.+)$")
 MAX_PAGE = 100_000
 MAX_PAGE_SIZE = 1000
 
@@ -88,11 +89,24 @@ def _filter_counts(app) -> dict[str, tuple[int, bool]]:
     return counts
 
 
+def _order_columns(app) -> dict[str, set[str]]:
+    """The columns each FAB model view lets its list be ordered by."""
+    columns = app.extensions.get("portail_fab_order_columns")
+    if columns is None:
+        columns = {type(view).__name__: set(view.order_columns or [])
+                   for view in app.appbuilder.baseviews
+                   if getattr(view, "order_columns", None) is not None}
+        app.extensions["portail_fab_order_columns"] = columns
+    return columns
+
+
 def bad_fab_list_args(app, args) -> list[str]:
     """Names of FAB list parameters (page, page size, filters) FAB would fail on:
     ``int()`` of a non-number, a negative OFFSET/LIMIT (PostgreSQL), a filter
     number past the column's filters (IndexError), a boolean filter whose value
-    is not "y" (FAB compares the column with the text: an error on PostgreSQL)."""
+    is not "y" (FAB compares the column with the text: an error on PostgreSQL),
+    a filter value with a NUL character (PostgreSQL refuses it), an order column
+    the view does not offer (FAB would hand the text to ORDER BY)."""
     bad = []
     counts = None
     for name in args:
@@ -103,9 +117,15 @@ def bad_fab_list_args(app, args) -> list[str]:
         elif _PSIZE_ARG.match(name):
             if not (value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_PAGE_SIZE):
                 bad.append(name)
+        elif _ORDER_ARG.match(name):
+            offered = _order_columns(app).get(name[4:])
+            if offered is not None and value not in offered:
+                bad.append(name)
         else:
             match = _FILTER_ARG.match(name)
-            if match:
+            if match and "\x00" in "".join(args.getlist(name)):
+                bad.append(name)
+            elif match:
                 counts = counts if counts is not None else _filter_counts(app)
                 column = match.group(2)
                 if column in counts:
