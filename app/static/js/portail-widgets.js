@@ -1,0 +1,21 @@
+/* Portail Famille: accessibility of FAB's form widgets. Loaded after FAB's
+   ab.js: the lines at the top run before ab.js starts select2 (on "ready"),
+   the "ready" handler below runs after it. */
+(function ($) {
+  "use strict";
+  if (!$) { return; }
+  var multiple = "select.my_select2[multiple]";
+  // select2 4.0 puts its "clear all" cross inside the <ul> of the chosen
+  // values, where only list items belong (RGAA 9.3): multiple selects do
+  // without it, each chosen value keeps its own cross.
+  $(multiple).attr("data-allow-clear", "false");
+  $(function () {
+    // The search box select2 adds to a multiple select has no label
+    // (RGAA 11.1): it takes the field's.
+    $(multiple).each(function () {
+      var label = this.labels && this.labels.length ? this.labels[0].textContent : this.name;
+      $(this).next(".select2-container").find(".select2-search__field")
+        .attr("aria-label", (label || "").replace(/\s+/g, " ").trim());
+    });
+  });
+})(window.jQuery);
