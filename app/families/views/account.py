@@ -56,6 +56,7 @@ class FamilyAccountView(FamilyPages):
     default_view = "index"
 
     def _save_household(self, household, form, fields, next_url):
+        """Save a part of "Mon foyer"; a changed quotient waits for its attestation."""
         done = attempt(lambda: services.update_household(
             current_user, household, form_data(form, fields), clock.now()))
         if not done:
