@@ -13,7 +13,6 @@ from sqlalchemy import insert, select
 from app.bookings.models import Presence, PresenceHistory, Request
 from app.bookings.services import capacity
 from app.bookings.services.actors import actor_household_id, is_family
-from app.bookings.services.capacity import opening_dates
 from app.bookings.services.common import BOOKED_STATES, S, in_transaction
 from app.bookings.services.notify import email_household, email_lines, facility_context
 from app.bookings.services.rules import is_child_of, levels_by_year, period_problem, problem_on_day
@@ -84,7 +83,7 @@ def _book(actor, now, household, child, period, selections, comment) -> BookingR
     problem = period_problem(actor, now, household, child, period)
     if problem:
         raise DomainError(problem)
-    opening = set(opening_dates(period.id))
+    opening = set(capacity.opening_dates(period.id))
     levels = levels_by_year(child)
     for day in sorted({d for d, _u in pairs}):
         problem = problem_on_day(actor, now, child, period, day, opening, levels)
