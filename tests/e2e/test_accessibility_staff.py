@@ -50,6 +50,15 @@ NOT_STAFF_SCREENS = {
     "ResetPasswordView",
 }
 
+# Words a screen must show, so that it is audited with rows, not empty.
+SHOWS = {
+    "StaffHouseholdQueueView": "martin",          # the family awaiting validation
+    "StaffBookingQueueView": "léa",               # her two pending days
+    "StaffCancellationQueueView": "paul",          # his cancellation request
+    "StaffOutboxView (liste)": "exemple.test",     # the e-mails sent to the families
+    "BillingInvoiceView": "durand",               # the issued invoice
+}
+
 
 def _allowed(role: str, view_name: str, permission: str) -> bool:
     from app.core.security import ROLE_PERMISSIONS
@@ -204,6 +213,8 @@ def _audit_role(app, browser, live_server, e2e_login, data, role) -> Audit:
         audit.visit("/", f"Accueil ({role})")
         for label, url in staff_screens(app, role):
             audit.visit(url, label)
+            if label in SHOWS:
+                assert SHOWS[label] in page.inner_text("main").lower(), (label, url)
         audit.visit("/users/userinfo/", "Mon profil (utilisateur)")
         audit.visit("/resetmypassword/form", "Changer mon mot de passe (utilisateur)")
         audit.visit("/userinfoeditview/form", "Modifier mon profil (utilisateur)")
