@@ -1,8 +1,8 @@
 """What several areas' screens share.
 
 ``PageView``: a screen whose home is one page at the view's ``route_base``
-(GET ``/``, endpoint ``<ViewClass>.index``, permission ``can_index``); the
-subclass says how the page is drawn in ``page()``, and may expose more
+(GET ``/``, endpoint ``<ViewClass>.index``, permission ``can_index``). Every
+subclass defines ``page()``, the response of GET ``/``, and may expose more
 routes of its own.
 """
 
@@ -18,7 +18,3 @@ class PageView(BaseView):
     @has_access
     def index(self):
         return self.page()
-
-    def page(self):
-        """The response of GET /."""
-        raise NotImplementedError

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from flask_appbuilder import BaseView, expose, has_access
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.core import clock
+from app.core.views_common import PageView
 from app.dashboard import services
 
 DASHBOARD_TITLE = _l("Dashboard")
 
 
-class StaffDashboardView(BaseView):
+class StaffDashboardView(PageView):
     route_base = "/agents"
-    default_view = "index"
 
-    @expose("/")
-    @has_access
-    def index(self):
+    def page(self):
         return self.render_template("dashboard/staff.html", title=DASHBOARD_TITLE,
                                     overview=services.overview(current_user, clock.now()))
 
