@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.attendance import services as attendance
+from app.catalogue.services import facility_scope
 from app.core import clock
 from app.core.errors import DomainError
 from exports import importer, jobs, registry
@@ -31,7 +32,7 @@ class _ExportPages(BaseView):
         return {f.id for f in attendance.facilities_for(current_user)}
 
     def _restriction(self):
-        return attendance.assigned_facility_ids(current_user)
+        return facility_scope(current_user)
 
     def _spec(self, name):
         spec = registry.EXPORTS.get(name)

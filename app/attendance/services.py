@@ -25,10 +25,10 @@ from app.catalogue.models import (
     Period,
     Reception,
     Slot,
-    StaffFacility,
     Unit,
     UnitSlot,
 )
+from app.catalogue.services import facility_scope
 from app.core import audit
 from app.core.errors import DomainError, Forbidden, NotFound
 from app.core.i18n import format_day
@@ -58,16 +58,9 @@ def as_id(value) -> int | None:
 
 # --- which facilities an agent sees --------------------------------------------
 
-def assigned_facility_ids(user) -> set[int] | None:
-    """The facilities a staff user is assigned to; None means every facility."""
-    ids = set(db.session.scalars(select(StaffFacility.facility_id).where(
-        StaffFacility.user_id == user.id)))
-    return ids or None
-
-
 def facilities_for(user) -> list[Facility]:
     query = select(Facility).where(Facility.active.is_(True)).order_by(Facility.name)
-    ids = assigned_facility_ids(user)
+    ids = facility_scope(user)
     if ids is not None:
         query = query.where(Facility.id.in_(ids))
     return list(db.session.scalars(query))
@@ -90,7 +83,7 @@ def check_facility(user, facility_id) -> Facility:
     facility = db.session.get(Facility, facility_id) if facility_id else None
     if facility is None:
         raise NotFound(_l("This facility does not exist."))
-    ids = assigned_facility_ids(user)
+    ids = facility_scope(user)
     if ids is not None and facility_id not in ids:
         raise Forbidden(_l("You are not assigned to this facility."))
     return facility

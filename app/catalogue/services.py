@@ -285,6 +285,15 @@ def staff_facility_ids(user_id: int) -> set[int]:
         StaffFacility.user_id == user_id)))
 
 
+def facility_scope(user) -> set[int] | None:
+    """The facilities a staff user's screens and actions are limited to: those
+    assigned to an agent (StaffFacility). None means every facility: nobody
+    assigned, an Admin, or no user (the system itself)."""
+    if user is None or any(role.name == "Admin" for role in getattr(user, "roles", None) or []):
+        return None
+    return staff_facility_ids(user.id) or None
+
+
 def assign_facilities(actor, user, facility_ids, now: dt.datetime) -> None:
     """Set the facilities an agent is limited to (none: every facility)."""
     from sqlalchemy import delete

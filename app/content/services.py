@@ -229,18 +229,15 @@ def active_facilities() -> list[Facility]:
 
 
 def contact_facility_ids(user) -> list[int]:
-    """Facilities whose contact ``user`` may edit: those assigned to the agent
-    (StaffFacility), or every facility when none is assigned or for an Admin."""
-    from app.catalogue.models import StaffFacility
-
-    all_ids = list(db.session.scalars(select(Facility.id)))
+    """Facilities whose contact ``user`` may edit: the facility scope of
+    app.catalogue.services.facility_scope (every facility when none is
+    assigned, or for an Admin)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    if any(role.name == "Admin" for role in user.roles):
-        return all_ids
-    assigned = list(db.session.scalars(
-        select(StaffFacility.facility_id).where(StaffFacility.user_id == user.id)))
-    return assigned or all_ids
+    from app.catalogue.services import facility_scope
+
+    scope = facility_scope(user)
+    return list(db.session.scalars(select(Facility.id))) if scope is None else sorted(scope)
 
 
 # Slugs of the general pages that have their own route and fallback text.

@@ -23,7 +23,8 @@ from app.notifications.models import OutgoingEmail
 
 @dataclass
 class Queue:
-    """Days waiting in one state from today on: how many, and the nearest."""
+    """Days waiting in one state, as the queue lists them: how many, and the
+    earliest (a day already passed waits for ``portail expire``)."""
     count: int = 0
     first_date: dt.date | None = None
 
@@ -58,13 +59,12 @@ class Overview:
                     or self.cancellations.count or self.emails_failed)
 
 
-def _queue(facility_ids: list[int], state: str, today: dt.date) -> Queue:
+def _queue(facility_ids: list[int], state: str) -> Queue:
     count, first = db.session.execute(
         select(func.count(Presence.id), func.min(Presence.date))
         .join(Period, Period.id == Presence.period_id)
         .join(Reception, Reception.id == Period.reception_id)
-        .where(Presence.state == state, Presence.date >= today,
-               Reception.facility_id.in_(facility_ids))).one()
+        .where(Presence.state == state, Reception.facility_id.in_(facility_ids))).one()
     return Queue(count=count or 0, first_date=first)
 
 
@@ -101,9 +101,9 @@ def overview(user, now: dt.datetime) -> Overview:
         .where(Document.state == DocumentState.PENDING.value,
                Household.status.in_((HouseholdStatus.SUBMITTED.value,
                                      HouseholdStatus.VALIDATED.value)))) or 0
-    result.bookings = _queue(facility_ids, PresenceState.PENDING.value, today)
-    result.cancellations = _queue(facility_ids, PresenceState.CANCEL_REQUESTED.value, today)
-    result.waitlisted = _queue(facility_ids, PresenceState.WAITLISTED.value, today)
+    result.bookings = _queue(facility_ids, PresenceState.PENDING.value)
+    result.cancellations = _queue(facility_ids, PresenceState.CANCEL_REQUESTED.value)
+    result.waitlisted = _queue(facility_ids, PresenceState.WAITLISTED.value)
     result.emails_failed = db.session.scalar(
         select(func.count(OutgoingEmail.id)).where(
             OutgoingEmail.status == EmailStatus.FAILED.value)) or 0

@@ -49,7 +49,7 @@ def desk(db, clock):
     factories.make_presence(ana, here, day=dt.date(2026, 9, 30), state="cancel_requested")
     factories.make_presence(bob, here, day=dt.date(2026, 9, 30), state="waitlisted")
     factories.make_presence(ana, there, day=dt.date(2026, 9, 16), state="pending")
-    # a request of a day already passed is no longer work for today
+    # a request of a day already passed still waits (until "portail expire")
     factories.make_presence(bob, here, day=dt.date(2026, 9, 2), state="pending")
     submitted = factories.make_household(status="submitted")
     factories.make_user("Famille", household=submitted)
@@ -66,8 +66,8 @@ def test_the_dashboard_counts_what_waits(client, login_as, desk):
     text = _text(response)
     assert "Tableau de bord Mercredi 9 septembre 2026" in text
     assert _card(text, "Dossiers famille en attente de validation") == "1"
-    assert _card(text, "Jours de réservation en attente de traitement") == "3"
-    assert "Le plus proche : mercredi 16 septembre 2026" in text
+    assert _card(text, "Jours de réservation en attente de traitement") == "4"
+    assert "Premier jour concerné : mercredi 2 septembre 2026" in text
     assert _card(text, "Demandes d'annulation en attente de réponse") == "1"
     assert _card(text, "Jours en liste d'attente") == "1"
     assert _card(text, "E-mails non envoyés (nouvel essai prévu)") == "1"
@@ -119,3 +119,16 @@ def test_each_role_lands_on_its_own_home_after_logging_in(app, client, role, hom
                                             "csrf_token": token})
     assert response.status_code == 302
     assert response.headers["Location"].endswith(home)
+
+
+def test_an_admin_sees_every_facility_even_with_one_assigned(client, db, login_as, desk):
+    admin = login_as("Admin")
+    db.session.add(StaffFacility(user_id=admin.id, facility_id=desk["loups"].id))
+    db.session.commit()
+    text = _text(client.get("/agents/"))
+    assert _card(text, "Jours de réservation en attente de traitement") == "4"
+    assert "ACM PITCHOUNET 2 1" in text
+    # the queue and the pointage agree with the dashboard
+    queue = _text(client.get("/agents/reservations/demandes/"))
+    assert re.search(r"\b\d+ demandes", queue).group(0) == "4 demandes"
+    assert "Pointage — ACM PITCHOUNET" in _text(client.get("/pointage/"))

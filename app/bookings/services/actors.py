@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.bookings.services.common import STAFF_ROLES
-from app.catalogue.models import StaffFacility
+from app.catalogue.services import facility_scope
 from app.core.errors import Forbidden, NotFound
 from app.extensions import db
 from app.families.models import Guardian
@@ -32,19 +32,10 @@ def actor_household_id(actor):
     return guardian.household_id if guardian else None
 
 
-def _staff_facility_ids(actor) -> set[int] | None:
-    """The facilities an agent is limited to; None: all of them."""
-    if actor is None or "Admin" in _role_names(actor):
-        return None
-    ids = set(db.session.scalars(
-        select(StaffFacility.facility_id).where(StaffFacility.user_id == actor.id)))
-    return ids or None
-
-
 def require_staff(actor) -> set[int] | None:
     if not is_staff(actor):
         raise Forbidden(_("Only the service's agents may do this."))
-    return _staff_facility_ids(actor)
+    return facility_scope(actor)
 
 
 def check_facility(facilities, period) -> None:

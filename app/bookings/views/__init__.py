@@ -22,14 +22,13 @@ from app.bookings.views.staff import (
     StaffBookingQueueView,
     StaffCancellationQueueView,
     StaffOccupancyView,
-    staff_facility_ids,
 )
 from app.bookings.views.wizard import FamilyBookingView
 
 __all__ = [
     "LEGEND", "FamilyBookingView", "FamilyPlanningView", "StaffBookingQueueView",
     "StaffCancellationQueueView", "StaffOccupancyView", "month_weeks", "register_views",
-    "staff_facility_ids", "state_icon",
+    "state_icon",
 ]
 
 

@@ -25,8 +25,8 @@ from app.bookings.views.common import (
     page_arg,
     shift_month,
 )
-from app.catalogue.models import Facility, Period, Reception, StaffFacility
-from app.catalogue.services import opening_dates
+from app.catalogue.models import Facility, Period, Reception
+from app.catalogue.services import facility_scope, opening_dates
 from app.core import clock
 from app.core.errors import DomainError
 from app.core.i18n import format_month
@@ -39,23 +39,16 @@ from app.families.models import Child
 
 # --- staff scope -----------------------------------------------------------
 
-def staff_facility_ids(user) -> set[int] | None:
-    """The facilities an agent is assigned to; None: all (none assigned)."""
-    ids = set(db.session.scalars(
-        select(StaffFacility.facility_id).where(StaffFacility.user_id == user.id)))
-    return ids or None
-
-
 def _in_scope(query, user):
     """``query`` (joined to Reception) limited to the agent's facilities."""
-    scope = staff_facility_ids(user)
+    scope = facility_scope(user)
     if scope is not None:
         query = query.where(Reception.facility_id.in_(scope))
     return query
 
 
 def _visible_facilities(user) -> list[Facility]:
-    scope = staff_facility_ids(user)
+    scope = facility_scope(user)
     query = select(Facility).order_by(Facility.name)
     if scope is not None:
         query = query.where(Facility.id.in_(scope))
