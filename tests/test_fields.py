@@ -112,8 +112,10 @@ WRONG = {
     "moment": ["31/02/2026 08:00", "07/09/2026 25:00", "07/09/2026 à", "07/09/2026T08:30",
                "lundi", "07/09/26x"],
     "time": ["24:00", "12:60", "1 2", "midi", "12:", "1230", "٣"],
-    "price": ["-1", "3,456", "1e3", "NaN", "inf", "1_000", "１２", "trois euros", "3,4,5"],
-    "count": ["beaucoup", "1,5", "1_000", "１２", "٣", "0x1F"],
+    "price": ["-1", "3,456", "1e3", "NaN", "inf", "1_000", "１２", "trois euros", "3,4,5",
+              "1000000,01", "99999999999999999999"],
+    "count": ["beaucoup", "1,5", "1_000", "１２", "٣", "0x1F", "2147483648",
+              "-99999999999999999999"],
 }
 
 
@@ -187,7 +189,7 @@ def test_empty_values_show_empty_inputs_with_a_french_placeholder(app):
 
 def test_a_shown_value_reads_back_to_the_same_value(app):
     values = {"day": dt.date(812, 1, 5), "moment": dt.datetime(2026, 9, 7, 8, 30),
-              "time": dt.time(8, 30), "price": 123456789, "birth": dt.date(2021, 3, 14)}
+              "time": dt.time(8, 30), "price": 98765432, "birth": dt.date(2021, 3, 14)}
     shown = rendered_with(app, **values)
     typed = {name: piece.split('value="')[1].split('"')[0] for name, piece in shown.items()}
     valid, form, _rendered = submit(app, **typed)
@@ -219,6 +221,9 @@ def test_the_parsing_functions_refuse_rather_than_guess():
     assert fields.parse_time("8h") == dt.time(8)
     assert fields.parse_price("3,45") == 345
     assert fields.parse_integer(" 1 200 ") == 1200
+    # the largest values a database integer column holds, and a million euros
+    assert fields.parse_integer("2147483647") == 2**31 - 1
+    assert fields.parse_price("1 000 000,00") == 100_000_000
     for parse, bad in ((fields.parse_date, ""), (fields.parse_datetime, "31/02/2026"),
                        (fields.parse_time, "25h"), (fields.parse_price, "-3,45"),
                        (fields.parse_integer, "1.5")):

@@ -1,7 +1,7 @@
 """Form fields of the catalogue screens.
 
 The French dates, times and prices live in ``app.core.fields``, shared by
-every area; ``app/catalogue/views.py`` still imports them from here. Lists of
+every area. Lists of
 codes (weekdays, school levels) are multiple selects stored as
 comma-separated text.
 """
@@ -12,13 +12,6 @@ from flask_appbuilder.fieldwidgets import Select2ManyWidget
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField, ValidationError
 
-from app.core.fields import (  # noqa: F401 - re-exported for app/catalogue/views.py
-    FrenchDateField,
-    FrenchDateTimeField,
-    MoneyField,
-    NumberWidget,
-    TimeTextField,
-)
 
 
 class CodeListField(SelectMultipleField):

@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     InputRequired,
     Length,
@@ -43,14 +43,7 @@ from wtforms.validators import (
 )
 
 from app.catalogue import services
-from app.catalogue.forms import (
-    NumberWidget,
-    CodeListField,
-    FrenchDateField,
-    FrenchDateTimeField,
-    MoneyField,
-    TimeTextField,
-)
+from app.catalogue.forms import CodeListField
 from app.catalogue.models import (
     Facility,
     OpeningDay,
@@ -63,6 +56,14 @@ from app.catalogue.models import (
 )
 from app.core import clock
 from app.core.errors import DomainError
+from app.core.fields import (
+    FrenchDateField,
+    FrenchDateTimeField,
+    FrenchIntegerField,
+    MoneyField,
+    NumberWidget,
+    TimeTextField,
+)
 from app.core.i18n import format_day, format_datetime, format_money, format_short_date
 from app.core.states import BillingBasis, DeadlineMode, SchoolLevel
 from app.extensions import db
@@ -90,21 +91,13 @@ def _int_field(label, description="", minimum=0, optional=False, maximum=None):
     validators.append(NumberRange(min=minimum, max=maximum, message=_l(
         "Type a whole number between %(min)s and %(max)s.") if maximum is not None
         else _l("Type a whole number of at least %(min)s.")))
-    return _FrenchIntegerField(label, validators=validators, description=description)
+    return _whole_number(label, validators=validators, description=description)
 
 
-class _FrenchIntegerField(IntegerField):
-    widget = NumberWidget()
-
-    def process_formdata(self, valuelist):
-        if not valuelist or valuelist[0] in (None, ""):
-            self.data = None
-            return
-        try:
-            self.data = int(str(valuelist[0]).strip())
-        except ValueError:
-            self.data = None
-            raise ValueError(str(_l("Not a whole number."))) from None
+def _whole_number(label, **kwargs) -> FrenchIntegerField:
+    """A whole number typed in a number input, refused in the catalogue's words."""
+    return FrenchIntegerField(label, invalid_value_message=_l("Not a whole number."),
+                              widget=NumberWidget(), **kwargs)
 
 
 def _yes_no(value) -> str:
@@ -485,7 +478,7 @@ class CatalogueTariffView(CatalogueModelView):
                                  get_label=lambda u: f"{_period_label(u.period)} › {u.name}",
                                  widget=Select2Widget(), validators=[required]),
         "qf_min": _int_field(_l("Family quotient from")),
-        "qf_max": _FrenchIntegerField(_l("Family quotient up to"),
+        "qf_max": _whole_number(_l("Family quotient up to"),
                                       validators=[Optional(), _qf_max_check]),
         "price_cents": MoneyField(_l("Price"), validators=[required]),
     }
@@ -570,7 +563,7 @@ def _deadline_fields(prefix: str, what) -> dict:
             _l("%(what)s: rule", what=what), choices=DeadlineMode.choices(),
             render_kw={"class": "form-control"},
             default=DeadlineMode.NONE.value),
-        f"{prefix}_days": _FrenchIntegerField(
+        f"{prefix}_days": _whole_number(
             _l("%(what)s: number of days before", what=what), default=0,
             validators=[Optional(), NumberRange(min=0, max=365, message=_l(
                 "Type a whole number between %(min)s and %(max)s."))]),
@@ -607,7 +600,7 @@ PERIOD_FIELDS = {
                               validators=[InputRequired(
                                   message=_l("Choose at least one day of the week."))]),
     "min_age": _int_field(_l("Minimum age (years)"), optional=True, maximum=25),
-    "max_age": _FrenchIntegerField(_l("Maximum age (years)"),
+    "max_age": _whole_number(_l("Maximum age (years)"),
                                    validators=[Optional(), NumberRange(
                                        min=0, max=25, message=_l(
                                            "Type a whole number between %(min)s and "

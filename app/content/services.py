@@ -22,7 +22,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.catalogue.models import Facility, ServiceKind
 from app.content.models import SECTIONS, News, Page, PublicDocument
 from app.core.errors import DomainError
-from app.core.fields import show_datetime as format_french_datetime  # noqa: F401 (views use it)
 from app.core.models import Setting
 from app.extensions import db
 

@@ -17,6 +17,7 @@ from app.content import forms, services
 from app.content.models import News, Page, PublicDocument
 from app.core import clock
 from app.core.errors import DomainError
+from app.core.fields import show_datetime
 from app.extensions import db
 from exports.lists import ExcelExportMixin
 
@@ -135,10 +136,6 @@ class PublicSiteView(BaseView):
 # Agents' screens (category "Content", Agent role by the Content prefix)
 
 
-def _fr_datetime(value):
-    return services.format_french_datetime(value)
-
-
 SECTION_FIELD_LABEL = _l("Section of the menu")
 
 
@@ -188,9 +185,9 @@ class ContentPageView(ExcelExportMixin, ModelView):
     base_order = ("updated_at", "desc")
     formatters_columns = {
         "section": services.section_label,
-        "published_from": _fr_datetime,
-        "published_until": _fr_datetime,
-        "updated_at": _fr_datetime,
+        "published_from": show_datetime,
+        "published_until": show_datetime,
+        "updated_at": show_datetime,
     }
     add_form_extra_fields = edit_form_extra_fields = {
         "section": _section_field(),
@@ -241,7 +238,7 @@ class ContentNewsView(ExcelExportMixin, ModelView):
     search_columns = ["title", "body", "facility"]
     order_columns = ["title", "published_from", "published_until"]
     base_order = ("published_from", "desc")
-    formatters_columns = {"published_from": _fr_datetime, "published_until": _fr_datetime}
+    formatters_columns = {"published_from": show_datetime, "published_until": show_datetime}
     add_form_extra_fields = edit_form_extra_fields = forms.publication_fields()
 
     def pre_add(self, item):
@@ -292,9 +289,9 @@ class ContentDocumentView(ExcelExportMixin, ModelView):
     formatters_columns = {
         "section": services.section_label,
         "size": services.format_size,
-        "published_from": _fr_datetime,
-        "published_until": _fr_datetime,
-        "uploaded_at": _fr_datetime,
+        "published_from": show_datetime,
+        "published_until": show_datetime,
+        "uploaded_at": show_datetime,
     }
     add_form_extra_fields = {"section": _section_field(), "upload": forms.upload_field(True),
                              **forms.publication_fields()}

@@ -71,18 +71,25 @@ def parse_datetime(text: str) -> dt.datetime:
     return dt.datetime.combine(parse_date(day_text), time)
 
 
+# The largest whole number a database integer column holds (PostgreSQL's
+# INTEGER): anything larger is refused as input, never sent to the database.
+LARGEST_INTEGER = 2**31 - 1
+# The largest price a form accepts: 1 000 000,00 € (prices are in cents).
+LARGEST_PRICE_CENTS = 100_000_000
+
+
 def parse_integer(text: str) -> int:
-    """"1200", "1 200" or "-5" (ASCII digits only)."""
+    """"1200", "1 200" or "-5" (ASCII digits only), within a database integer."""
     cleaned = re.sub(r"\s+", "", text or "")
-    if not _INTEGER_RE.fullmatch(cleaned):
+    if not _INTEGER_RE.fullmatch(cleaned) or abs(int(cleaned)) > LARGEST_INTEGER:
         raise ValueError(text)
     return int(cleaned)
 
 
 def parse_price(text: str) -> int:
-    """An amount of zero or more, in cents: "3,45" -> 345."""
+    """An amount from 0 to 1 000 000,00 €, in cents: "3,45" -> 345."""
     cents = parse_money(text)
-    if cents < 0:
+    if not 0 <= cents <= LARGEST_PRICE_CENTS:
         raise ValueError(text)
     return cents
 
