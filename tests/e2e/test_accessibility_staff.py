@@ -9,7 +9,7 @@ the pages that need a state to show anything: a household's file, the queues
 with rows, occupancy of a month, the Pointage of a day (the choice, a roster,
 a locked day, the search for a child without a booking), an invoice with its
 credit note form, an export being prepared, an import checked (dry run), a
-FAB form sent with errors.
+FAB list with its search filters, a FAB form sent with errors.
 
 axe-core runs on each page at 1280 px (and the Pointage, used on a tablet or a
 phone at the door, at 375 px too): no "serious" or "critical" violation, and
@@ -236,6 +236,14 @@ def _audit_role(app, browser, live_server, e2e_login, data, role) -> Audit:
             page.set_input_files("input[name=file]", path)
             submit(page, "Vérifier le fichier")
             audit.check("Import vérifié (essai)")
+            # A FAB list filtered from its "Search" panel: a filter from the
+            # address, then one added with the panel's menu.
+            audit.visit("/contentnewsview/list/?_flt_0_title=Programme", "Liste filtrée")
+            page.get_by_role("link", name="Rechercher").click()
+            page.get_by_role("button", name="Ajouter un filtre").click()
+            page.locator("#filter_form .dropdown-menu a.filter").first.click()
+            page.locator("#filter_form .filters tr").nth(1).wait_for()
+            audit.check("Liste filtrée, filtre ajouté")
             # A FAB form sent empty (the browser's own checks turned off).
             page.goto("/contentnewsview/add")
             page.evaluate("document.querySelectorAll('form').forEach(f => f.noValidate = true)")

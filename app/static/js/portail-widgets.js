@@ -1,4 +1,4 @@
-/* Portail Famille: accessibility of FAB's form widgets. Loaded after FAB's
+/* Portail Famille: accessibility of FAB's and Bootstrap's widgets. Loaded after FAB's
    ab.js: the lines at the top run before ab.js starts select2 (on "ready"),
    the "ready" handler below runs after it. */
 (function ($) {
@@ -9,6 +9,12 @@
   // values, where only list items belong (RGAA 9.3): multiple selects do
   // without it, each chosen value keeps its own cross.
   $(multiple).attr("data-allow-clear", "false");
+  // Bootstrap 3 writes aria-expanded on the panel it opens or closes (the
+  // "Search" panel of a list, the phone's menu), where ARIA does not allow it
+  // (RGAA 7.1); the button or link that opens it keeps its own.
+  $(document).on("shown.bs.collapse hidden.bs.collapse", function (event) {
+    event.target.removeAttribute("aria-expanded");
+  });
   $(function () {
     // The search box select2 adds to a multiple select has no label
     // (RGAA 11.1): it takes the field's.
