@@ -301,6 +301,11 @@ def test_pointage_on_a_phone(browser, live_server, e2e_login, staff_data):
         audit.visit(_pointage(staff_data, LOCKED_DAY), "Pointage d'une journée verrouillée")
         audit.visit(_pointage(staff_data, ROSTER_DAY, q="Durand"),
                     "Pointage, enfant sans réservation")
+        # The phone's menu, opened, with the agents' screens.
+        page.get_by_role("button", name="Ouvrir le menu").click()
+        page.get_by_role("link", name="Espace agents").click()
+        page.get_by_role("link", name="Pointage").first.wait_for()
+        audit.check("Pointage, menu ouvert")
     finally:
         context.close()
     audit.assert_clean()
