@@ -62,6 +62,8 @@ class Audit:
     def check(self, label: str) -> None:
         page = self.page
         page.wait_for_load_state("load")
+        # A Bootstrap panel still opening (or closing) is audited once it is done.
+        page.wait_for_function("() => !document.querySelector('.collapsing')")
         self.pages.append(label)
         title = page.title()
         if os.environ.get("A11Y_TITLES"):
