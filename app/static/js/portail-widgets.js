@@ -5,6 +5,19 @@
   "use strict";
   if (!$) { return; }
   var multiple = "select.my_select2[multiple]";
+  // FAB starts select2 with English texts ("Select a State", "No results
+  // found"): the French ones come from this script tag's data attributes,
+  // written by the template through Flask-Babel.
+  var texts = (document.currentScript && document.currentScript.dataset) || {};
+  if ($.fn.select2 && texts.choose) {
+    $.fn.select2.defaults.set("language", {
+      noResults: function () { return texts.noResults; },
+      searching: function () { return texts.searching; },
+      removeAllItems: function () { return texts.removeAll; },
+      errorLoading: function () { return texts.errorLoading; }
+    });
+    $("select.my_select2").attr("data-placeholder", texts.choose);
+  }
   // select2 4.0 puts its "clear all" cross inside the <ul> of the chosen
   // values, where only list items belong (RGAA 9.3): multiple selects do
   // without it, each chosen value keeps its own cross.
