@@ -78,11 +78,16 @@ def test_the_dashboard_counts_what_waits(client, login_as, desk):
         in response.get_data(as_text=True)
 
 
-def test_an_agent_assigned_to_one_facility_counts_only_its_days(client, db, login_as, desk):
-    agent = login_as("Agent")
-    db.session.add(StaffFacility(user_id=agent.id, facility_id=desk["loups"].id))
+def _dashboard_of(role, client, db, login_as, facility) -> str:
+    """The dashboard's text for a new ``role`` user assigned to ``facility``."""
+    user = login_as(role)
+    db.session.add(StaffFacility(user_id=user.id, facility_id=facility.id))
     db.session.commit()
-    text = _text(client.get("/agents/"))
+    return _text(client.get("/agents/"))
+
+
+def test_an_agent_assigned_to_one_facility_counts_only_its_days(client, db, login_as, desk):
+    text = _dashboard_of("Agent", client, db, login_as, desk["loups"])
     assert _card(text, "Jours de réservation en attente de traitement") == "1"
     assert _card(text, "Demandes d'annulation en attente de réponse") == "0"
     assert "Aucun enfant n'est attendu aujourd'hui dans vos établissements." in text
@@ -122,10 +127,7 @@ def test_each_role_lands_on_its_own_home_after_logging_in(app, client, role, hom
 
 
 def test_an_admin_sees_every_facility_even_with_one_assigned(client, db, login_as, desk):
-    admin = login_as("Admin")
-    db.session.add(StaffFacility(user_id=admin.id, facility_id=desk["loups"].id))
-    db.session.commit()
-    text = _text(client.get("/agents/"))
+    text = _dashboard_of("Admin", client, db, login_as, desk["loups"])
     assert _card(text, "Jours de réservation en attente de traitement") == "4"
     assert "ACM PITCHOUNET 2 1" in text
     # the queue and the pointage agree with the dashboard
