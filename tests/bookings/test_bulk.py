@@ -66,3 +66,25 @@ def test_accepting_a_thousand_takes_at_most_two_seconds(db, agent):
     assert count(PresenceHistory, PresenceHistory.to_state == "accepted") == 1000
     assert len(outbox("bookings_accepted")) == 100
     assert elapsed <= 2.0, f"{elapsed:.2f} s"
+
+
+def test_cancellation_requests_are_answered_in_bulk_one_by_one(family, period, agent, db):
+    unit = journee(period)
+    days = services.book(family.user, NOW, family.household, family.child, period,
+                         [(WED2, unit.id), (WED3, unit.id)]).pending
+    for presence in days:
+        services.accept(agent, NOW, presence)
+    services.ask_cancellation(family.user, NOW, [days[0]])
+    # WED3 was never asked to be cancelled: refused for it alone
+    result = services.accept_cancellations(agent, NOW, [days[0].id, days[1].id, 999999])
+    assert result.done == 1
+    assert set(result.errors) == {days[1].id, 999999}
+    assert "seule une demande d'annulation peut être acceptée" in result.errors[days[1].id]
+    assert result.errors[999999] == "Cette réservation n'existe pas."
+    db.session.expire_all()
+    assert [db.session.get(Presence, p.id).state for p in days] == ["cancelled", "accepted"]
+    services.ask_cancellation(family.user, NOW, [db.session.get(Presence, days[1].id)])
+    result = services.refuse_cancellations(agent, NOW, [days[1].id], "Délai dépassé")
+    assert result.done == 1 and not result.errors
+    assert db.session.get(Presence, days[1].id).state == "accepted"
+    assert "Délai dépassé" in outbox("bookings_cancellation_refused")[0].body_text

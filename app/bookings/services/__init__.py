@@ -45,7 +45,13 @@ from __future__ import annotations
 from app.bookings.services import capacity, deadlines
 from app.bookings.services.actors import is_staff
 from app.bookings.services.booking import BookingResult, book
-from app.bookings.services.bulk import BulkResult, accept_many, refuse_many
+from app.bookings.services.bulk import (
+    BulkResult,
+    accept_cancellations,
+    accept_many,
+    refuse_cancellations,
+    refuse_many,
+)
 from app.bookings.services.common import (
     BOOKED_STATES,
     CANCELLED_OR_REFUSED,
@@ -85,8 +91,8 @@ __all__ = [
     "BOOKED_STATES", "CANCELLED_OR_REFUSED", "FAMILY_ROLE", "STAFF_ROLES",
     "BookingResult", "BulkResult", "CalendarPresence", "HistoryRow", "Occupancy",
     "RequestDetails", "SlotOccupancy",
-    "accept", "accept_cancellation", "accept_many", "ask_cancellation", "book",
+    "accept", "accept_cancellation", "accept_cancellations", "accept_many", "ask_cancellation", "book",
     "bookable_periods", "booking_blockers", "cancel_by_agent", "capacity", "check_can_book",
     "day_problems", "deadlines", "expire", "history", "is_staff", "occupancy", "presences_for_calendar",
-    "promote", "refuse", "refuse_cancellation", "refuse_many", "request_details", "withdraw",
+    "promote", "refuse", "refuse_cancellation", "refuse_cancellations", "refuse_many", "request_details", "withdraw",
 ]

@@ -21,10 +21,23 @@ from app.bookings.services.notify import (
     guardian_addresses,
 )
 from app.bookings.services.promotion import free_and_promote
+from app.bookings.services.transitions import accept_cancellation, refuse_cancellation
 from app.catalogue.models import Period, Unit
+from app.core.errors import DomainError
 from app.core.models import AuditLog
 from app.extensions import db
 from app.families.models import Child
+
+
+def _ids(presence_ids) -> list[int]:
+    """The whole-number ids of ``presence_ids``, each once, in order."""
+    ids = []
+    for raw in presence_ids or ():
+        try:
+            ids.append(int(raw))
+        except (TypeError, ValueError):
+            continue
+    return list(dict.fromkeys(ids))
 
 
 @dataclass
@@ -45,13 +58,7 @@ def _bulk(actor, now, presence_ids, from_state, to_state, rule, audit_action,
     session = db.session
     facilities = require_staff(actor)
     result = BulkResult()
-    ids = []
-    for raw in presence_ids or ():
-        try:
-            ids.append(int(raw))
-        except (TypeError, ValueError):
-            continue
-    ids = list(dict.fromkeys(ids))
+    ids = _ids(presence_ids)
     if not ids:
         return result
     by_period = lock_presence_days(Presence.id.in_(ids))
@@ -132,3 +139,33 @@ def refuse_many(actor, now, presence_ids, reason) -> BulkResult:
                      _("only a request awaiting processing can be refused."), "presence.refuse",
                      "refused", reason=clean_reason(reason), frees=True)
     return in_transaction(run)
+
+
+def _one_by_one(presence_ids, transition) -> BulkResult:
+    """``transition(presence)`` for each presence, each in its own transaction
+    (it commits or rolls back by itself): one that cannot change is listed in
+    ``errors`` and does not undo the others."""
+    result = BulkResult()
+    for presence_id in _ids(presence_ids):
+        presence = db.session.get(Presence, presence_id)
+        try:
+            if presence is None:
+                raise DomainError(_("This booking does not exist."))
+            transition(presence)
+        except DomainError as error:
+            result.errors[presence_id] = str(error.message)
+        else:
+            result.done += 1
+    return result
+
+
+def accept_cancellations(actor, now, presence_ids) -> BulkResult:
+    """Accept many cancellation requests (agent): each day is cancelled, its
+    place freed and the waiting list promoted, as accept_cancellation does."""
+    return _one_by_one(presence_ids, lambda p: accept_cancellation(actor, now, p))
+
+
+def refuse_cancellations(actor, now, presence_ids, reason) -> BulkResult:
+    """Refuse many cancellation requests (agent) with one reason: the days
+    stay booked, as refuse_cancellation does."""
+    return _one_by_one(presence_ids, lambda p: refuse_cancellation(actor, now, p, reason))

@@ -130,9 +130,12 @@ def _places_left(rows) -> dict:
 
 class _StaffQueue(PageView):
     """A queue of presences in one ``state``: a filtered, paged list, and a
-    bulk form (accept, or refuse with a reason) that ``_apply`` carries out."""
+    bulk form carried out by the services ``accept_many(actor, now, ids)``
+    and ``refuse_many(actor, now, ids, reason)`` of the queue."""
 
     state = PresenceState.PENDING.value
+    accept_many = staticmethod(services.accept_many)
+    refuse_many = staticmethod(services.refuse_many)
     title = _l("Pending booking requests")
     template = "bookings/staff_queue.html"
     per_page = 50
@@ -175,16 +178,16 @@ class _StaffQueue(PageView):
             flash(_("Please give the family a reason for the refusal."), "danger")
             return self._back()
         try:
-            done, errors = self._apply(action, ids, reason)
+            if action == "accept":
+                result = self.accept_many(current_user, clock.now(), ids)
+            else:
+                result = self.refuse_many(current_user, clock.now(), ids, reason)
         except DomainError as error:
             db.session.rollback()
             flash(error_message(error), "danger")
             return self._back()
-        _flash_counts(done, errors, action)
+        _flash_counts(result.done, list(result.errors.values()), action)
         return self._back()
-
-    def _apply(self, action, ids, reason) -> tuple[int, list[str]]:
-        raise NotImplementedError
 
     def _back(self):
         args = {k: v for k, v in request.args.items()}
@@ -198,13 +201,6 @@ class StaffBookingQueueView(_StaffQueue):
     state = PresenceState.PENDING.value
     title = _l("Pending booking requests")
 
-    def _apply(self, action, ids, reason):
-        if action == "accept":
-            result = services.accept_many(current_user, clock.now(), ids)
-        else:
-            result = services.refuse_many(current_user, clock.now(), ids, reason)
-        return result.done, list(result.errors.values())
-
 
 class StaffCancellationQueueView(_StaffQueue):
     """Demandes d'annulation: accept (frees the place) or refuse."""
@@ -212,22 +208,8 @@ class StaffCancellationQueueView(_StaffQueue):
     route_base = "/agents/reservations/annulations"
     state = PresenceState.CANCEL_REQUESTED.value
     title = _l("Cancellation requests")
-
-    def _apply(self, action, ids, reason):
-        done, errors = 0, []
-        now = clock.now()
-        for presence_id in ids:
-            presence = db.session.get(Presence, presence_id)
-            try:
-                if action == "accept":
-                    services.accept_cancellation(current_user, now, presence)
-                else:
-                    services.refuse_cancellation(current_user, now, presence, reason)
-                done += 1
-            except DomainError as error:
-                db.session.rollback()
-                errors.append(error_message(error))
-        return done, errors
+    accept_many = staticmethod(services.accept_cancellations)
+    refuse_many = staticmethod(services.refuse_cancellations)
 
 
 def _flash_counts(done, errors, action):
