@@ -1,5 +1,5 @@
 """catalogue area: facilities, service kinds, receptions, periods, opening days,
-slots, units, tariffs; the Admin set-up screens (app/catalogue/views.py)."""
+slots, units, tariffs; the Admin set-up screens (app/catalogue/views/)."""
 
 
 def register(app, appbuilder) -> None:
