@@ -97,7 +97,8 @@ def test_demo_catalogue_follows_the_guide(ctx, db, clock):
 
 
 def test_demo_families_bookings_and_documents_are_coherent(app, ctx, db, clock):
-    from app.demo.data import PASSWORDS, load_demo
+    from app.demo.data import load_demo
+    from app.demo.fiction import PASSWORDS
 
     clock.set(dt.datetime(2026, 11, 26, 10, 0))
     result = load_demo()

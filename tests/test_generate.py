@@ -18,7 +18,7 @@ def _count(db, model):
 
 
 def test_generate_twenty_households(app, ctx, db, clock):
-    from app.demo.data import PASSWORDS
+    from app.demo.fiction import PASSWORDS
     from app.demo.generate import generate
 
     clock.set(dt.datetime(2026, 11, 26, 10, 0))

@@ -32,7 +32,7 @@ from app.core.states import (
     RequestKind,
 )
 from app.demo.catalogue import load_catalogue, school_year
-from app.demo.data import LEVEL_OFFSETS, PASSWORDS
+from app.demo.fiction import LEVEL_OFFSETS, PASSWORDS
 from app.extensions import db
 from app.families.models import Child, Guardian, Household, HouseholdChild, SchoolInfo
 
