@@ -18,6 +18,7 @@ from app.content.models import News, Page, PublicDocument
 from app.core import clock
 from app.core.errors import DomainError
 from app.core.fields import show_datetime
+from app.core.views_common import add_menu_views
 from app.extensions import db
 from exports.lists import ExcelExportMixin
 
@@ -388,13 +389,10 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view_no_menu(PublicSiteView())
     category = dict(category="Content", category_label=_l("Site content"),
                     category_icon="fa-newspaper-o")
-    appbuilder.add_view(ContentNewsView, "ContentNewsView", label=_l("News"),
-                        icon="fa-bullhorn", **category)
-    appbuilder.add_view(ContentPageView, "ContentPageView", label=_l("Pages and rubriques"),
-                        icon="fa-file-text-o", **category)
-    appbuilder.add_view(ContentDocumentView, "ContentDocumentView",
-                        label=_l("Public documents"), icon="fa-file-pdf-o", **category)
-    appbuilder.add_view(ContentContactView, "ContentContactView",
-                        label=_l("Contacts of the facilities"), icon="fa-phone", **category)
-    appbuilder.add_view(ContentSettingsView, "ContentSettingsView",
-                        label=_l("Service contact and welcome"), icon="fa-cog", **category)
+    add_menu_views(appbuilder, category, (
+        (ContentNewsView, _l("News"), "fa-bullhorn"),
+        (ContentPageView, _l("Pages and rubriques"), "fa-file-text-o"),
+        (ContentDocumentView, _l("Public documents"), "fa-file-pdf-o"),
+        (ContentContactView, _l("Contacts of the facilities"), "fa-phone"),
+        (ContentSettingsView, _l("Service contact and welcome"), "fa-cog"),
+    ))

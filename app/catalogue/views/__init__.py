@@ -26,6 +26,7 @@ from app.catalogue.views.places import (
     CatalogueServiceKindView,
 )
 from app.catalogue.views.staff import CatalogueStaffFacilityView
+from app.core.views_common import add_menu_views
 
 for _view in (CatalogueFacilityView, CatalogueServiceKindView, CatalogueReceptionView,
               CatalogueSlotView, CatalogueUnitView, CatalogueTariffView,
@@ -36,22 +37,14 @@ for _view in (CatalogueFacilityView, CatalogueServiceKindView, CatalogueReceptio
 def register_views(appbuilder) -> None:
     category = dict(category="Catalogue", category_label=_l("Catalogue"),
                     category_icon="fa-sitemap")
-    appbuilder.add_view(CatalogueFacilityView, "CatalogueFacilityView",
-                        label=_l("Facilities"), icon="fa-building", **category)
-    appbuilder.add_view(CatalogueServiceKindView, "CatalogueServiceKindView",
-                        label=_l("Services"), icon="fa-th-list", **category)
-    appbuilder.add_view(CatalogueReceptionView, "CatalogueReceptionView",
-                        label=_l("Receptions"), icon="fa-home", **category)
-    appbuilder.add_view(CataloguePeriodView, "CataloguePeriodView",
-                        label=_l("Opening periods"), icon="fa-calendar", **category)
-    appbuilder.add_view(CatalogueSlotView, "CatalogueSlotView", label=_l("Slots"),
-                        icon="fa-th", **category)
-    appbuilder.add_view(CatalogueUnitView, "CatalogueUnitView", label=_l("Units"),
-                        icon="fa-tags", **category)
-    appbuilder.add_view(CatalogueTariffView, "CatalogueTariffView", label=_l("Tariffs"),
-                        icon="fa-eur", **category)
-    appbuilder.add_view(CatalogueOpeningDayView, "CatalogueOpeningDayView",
-                        label=_l("Opening days"), icon="fa-calendar-check-o", **category)
-    appbuilder.add_view(CatalogueStaffFacilityView, "CatalogueStaffFacilityView",
-                        label=_l("Facilities of the agents"), icon="fa-user-plus",
-                        **category)
+    add_menu_views(appbuilder, category, (
+        (CatalogueFacilityView, _l("Facilities"), "fa-building"),
+        (CatalogueServiceKindView, _l("Services"), "fa-th-list"),
+        (CatalogueReceptionView, _l("Receptions"), "fa-home"),
+        (CataloguePeriodView, _l("Opening periods"), "fa-calendar"),
+        (CatalogueSlotView, _l("Slots"), "fa-th"),
+        (CatalogueUnitView, _l("Units"), "fa-tags"),
+        (CatalogueTariffView, _l("Tariffs"), "fa-eur"),
+        (CatalogueOpeningDayView, _l("Opening days"), "fa-calendar-check-o"),
+        (CatalogueStaffFacilityView, _l("Facilities of the agents"), "fa-user-plus"),
+    ))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.core.views_common import add_menu_views
 from app.families.views.account import FamilyAccountView
 from app.families.views.children import FamilyChildView
 from app.families.views.common import TEMPLATE_GLOBALS, field_label
@@ -36,7 +37,6 @@ STAFF_MENU = dict(category="Staff", category_label=_l("Staff desk"),
 def register_views(appbuilder) -> None:
     for view in (RegistrationView, FamilyAccountView, FamilyChildView, FamilyDocumentView):
         appbuilder.add_view_no_menu(view())
-    for view, label, icon in (
-            (StaffHouseholdQueueView, _l("Families to validate"), "fa-users"),
-            (StaffDocumentTypeView, _l("Documents to provide"), "fa-file-text-o")):
-        appbuilder.add_view(view, view.__name__, label=label, icon=icon, **STAFF_MENU)
+    add_menu_views(appbuilder, STAFF_MENU, (
+        (StaffHouseholdQueueView, _l("Families to validate"), "fa-users"),
+        (StaffDocumentTypeView, _l("Documents to provide"), "fa-file-text-o")))
